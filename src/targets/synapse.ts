@@ -1,0 +1,223 @@
+// The default target: a real Synapse, pip-installed from PyPI into a cached venv, on loopback.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync, rmSync, mkdtempSync, renameSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { cacheDir } from './cache.ts';
+import { ManagedProcess, tailFile } from './process.ts';
+import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
+import { httpRequest } from '../client/http.ts';
+import { fetchSoftware } from './software.ts';
+
+const run = promisify(execFile);
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const DEFAULT_SYNAPSE_VERSION = '1.163.2';
+const SERVER_NAME = 'hs.rc.test';
+const READY_TIMEOUT_MS = 180_000;
+
+export interface SynapseOptions extends TargetOptions {
+  version?: string;
+  python?: string;
+}
+
+/** Checks for a usable python3 (>= 3.10 with venv) and says exactly what is missing. */
+async function findPython(explicit?: string): Promise<string> {
+  const python = explicit || process.env.RC_PYTHON || 'python3';
+  let out: string;
+  try {
+    out = (await run(python, ['-c', 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])'])).stdout.trim();
+  } catch (err) {
+    const msg = (err as { stderr?: string }).stderr || (err as Error).message;
+    if (/No module named '?(venv|ensurepip)/.test(msg)) {
+      throw new TargetError(`${python} has no venv/ensurepip module, which is needed to install Synapse. On Debian: apt-get install python3-venv`);
+    }
+    throw new TargetError(`Synapse needs python3 >= 3.10, but "${python}" could not be run: ${msg.trim().split('\n').pop()}. Install Python 3.10+ or set RC_PYTHON to its path.`);
+  }
+  const [major, minor] = out.split('.').map(Number);
+  if (major !== 3 || (minor ?? 0) < 10) throw new TargetError(`Synapse needs python3 >= 3.10, but ${python} is ${out}. Set RC_PYTHON to a newer interpreter.`);
+  return python;
+}
+
+/** Installs matrix-synapse==version into a cached venv once; later runs reuse it. */
+export async function ensureSynapseInstalled(version: string, log: (l: string) => void, python?: string): Promise<string> {
+  const base = cacheDir(`synapse-${version}`);
+  const venv = join(base, 'venv');
+  const marker = join(venv, '.receipts-conformance-installed');
+  if (existsSync(marker)) return venv;
+  const py = await findPython(python);
+  log(`installing matrix-synapse==${version} into ${venv} (once per version)…`);
+  const started = Date.now();
+  // A venv hard-codes its own path, so it is built in place; the marker is written last, so an
+  // interrupted install is simply redone.
+  rmSync(venv, { recursive: true, force: true });
+  try {
+    await run(py, ['-m', 'venv', venv]);
+    await run(join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', `matrix-synapse==${version}`], { maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const detail = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').slice(-8).join('\n');
+    throw new TargetError(`pip could not install matrix-synapse==${version} into ${venv}:\n${detail}`);
+  }
+  writeFileSync(marker, `${version}\n`);
+  log(`installed Synapse ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return venv;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function renderConfig(dataDir: string, port: number, secrets: { registration: string; macaroon: string; form: string }): void {
+  const template = readFileSync(join(projectRoot, 'fixtures/synapse/homeserver.yaml'), 'utf8');
+  const values: Record<string, string> = {
+    server_name: SERVER_NAME,
+    data_dir: dataDir,
+    port: String(port),
+    registration_shared_secret: secrets.registration,
+    macaroon_secret_key: secrets.macaroon,
+    form_secret: secrets.form,
+  };
+  const rendered = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const v = values[key];
+    if (v === undefined) throw new Error(`homeserver.yaml template: unknown placeholder ${key}`);
+    return v;
+  });
+  writeFileSync(join(dataDir, 'homeserver.yaml'), rendered);
+  copyFileSync(join(projectRoot, 'fixtures/synapse/log.config'), join(dataDir, 'log.config'));
+  // Synapse's key file format: "<algorithm> <version> <unpadded base64 seed>".
+  const seed = randomBytes(32).toString('base64').replace(/=+$/, '');
+  writeFileSync(join(dataDir, 'signing.key'), `ed25519 rc${randomBytes(3).toString('hex')} ${seed}\n`);
+  mkdirSync(join(dataDir, 'media_store'), { recursive: true });
+}
+
+interface Started {
+  proc: ManagedProcess;
+  baseUrl: string;
+  ms: number;
+}
+
+/** Starts Synapse and resolves once /_matrix/client/versions answers 200. */
+async function startSynapse(venv: string, dataDir: string, port: number, logFile: string): Promise<Started> {
+  const started = performance.now();
+  const proc = new ManagedProcess('synapse', join(venv, 'bin', 'python'), ['-m', 'synapse.app.homeserver', '-c', join(dataDir, 'homeserver.yaml')], {
+    cwd: dataDir,
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    logFile,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // Synapse prints this once its listener is bound; waiting on the log line avoids a polling loop.
+  const listening = new Promise<void>((resolveListening) => {
+    let buf = '';
+    const onData = (chunk: Buffer) => {
+      buf = (buf + chunk.toString()).slice(-4096);
+      if (/Synapse now listening on TCP port/.test(buf)) {
+        proc.child.stderr?.off('data', onData);
+        proc.child.stdout?.off('data', onData);
+        resolveListening();
+      }
+    };
+    proc.child.stderr?.on('data', onData);
+    proc.child.stdout?.on('data', onData);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    listening.then(() => 'listening' as const),
+    proc.waitForExit().then(() => 'exited' as const),
+    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), READY_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== 'listening') {
+    await proc.stop(2_000);
+    const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not listen within ${READY_TIMEOUT_MS / 1000} s`;
+    throw new TargetError(`Synapse ${why}. Last lines of ${logFile}:\n${tailFile(logFile)}`);
+  }
+  const res = await httpRequest({ method: 'GET', url: `${baseUrl}/_matrix/client/versions`, timeoutMs: 10_000 }).catch((e: Error) => ({ status: 0, text: e.message }));
+  if (res.status !== 200) {
+    await proc.stop(2_000);
+    throw new TargetError(`Synapse is listening but ${baseUrl}/_matrix/client/versions answered ${res.status}: ${res.text.slice(0, 200)}\n${tailFile(logFile)}`);
+  }
+  return { proc, baseUrl, ms: performance.now() - started };
+}
+
+/**
+ * A fresh Synapse migrates about 130 schema deltas before it listens. The first run on a machine
+ * does that once and keeps the migrated database as a template; later runs copy it.
+ */
+async function ensureDbTemplate(venv: string, version: string, log: (l: string) => void, logDir: string): Promise<{ template: string; coldMs?: number }> {
+  const dir = cacheDir(`synapse-${version}`, 'db-template');
+  const template = join(dir, 'homeserver.db');
+  if (existsSync(template)) return { template };
+  log('first start of this Synapse version: migrating a fresh database (20-60 s), kept as a template for later runs…');
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-synapse-template-'));
+  try {
+    const port = await freePort();
+    renderConfig(dataDir, port, { registration: randomBytes(16).toString('hex'), macaroon: randomBytes(16).toString('hex'), form: randomBytes(16).toString('hex') });
+    const s = await startSynapse(venv, dataDir, port, join(logDir, 'synapse-template.log'));
+    await s.proc.stop();
+    const staging = `${template}.partial-${process.pid}`;
+    copyFileSync(join(dataDir, 'homeserver.db'), staging);
+    renameSync(staging, template);
+    log(`database template ready (cold start took ${(s.ms / 1000).toFixed(1)} s)`);
+    return { template, coldMs: s.ms };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHandle> {
+  const version = opts.version || process.env.RC_SYNAPSE_VERSION || DEFAULT_SYNAPSE_VERSION;
+  const logDir = join(opts.reportDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const venv = await ensureSynapseInstalled(version, opts.log, opts.python);
+  const { template, coldMs } = await ensureDbTemplate(venv, version, opts.log, logDir);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-synapse-'));
+  copyFileSync(template, join(dataDir, 'homeserver.db'));
+  const port = await freePort();
+  const secrets = { registration: randomBytes(24).toString('hex'), macaroon: randomBytes(24).toString('hex'), form: randomBytes(24).toString('hex') };
+  renderConfig(dataDir, port, secrets);
+  const logFile = join(logDir, 'synapse.log');
+  rmSync(logFile, { force: true });
+  opts.log(`starting Synapse ${version} on 127.0.0.1:${port} (log: ${logFile})`);
+  let s: Started;
+  try {
+    s = await startSynapse(venv, dataDir, port, logFile);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s`);
+  const software = await fetchSoftware(s.baseUrl);
+  let stopped = false;
+  return {
+    id: 'synapse',
+    kind: 'synapse',
+    baseUrl: s.baseUrl,
+    serverName: SERVER_NAME,
+    registration: { mode: 'shared-secret', sharedSecret: secrets.registration },
+    software: software ?? { name: 'Synapse', version },
+    startup: coldMs !== undefined ? { ms: Math.round(coldMs), cold: true } : { ms: Math.round(s.ms), cold: false },
+    secrets: [secrets.registration, secrets.macaroon, secrets.form],
+    failure() {
+      if (stopped || !s.proc.exited) return null;
+      return `Synapse exited during the run (${s.proc.exitCode ?? s.proc.exitSignal}). Last lines of ${logFile}:\n${tailFile(logFile, 20)}`;
+    },
+    async stop() {
+      stopped = true;
+      await s.proc.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// What the runner needs to know about the server under test, whatever started it.
+import type { RegistrationConfig } from '../client/register.ts';
+import type { TargetReport } from '../model.ts';
+
+export interface TargetHandle {
+  id: string;
+  kind: TargetReport['kind'];
+  baseUrl: string;
+  /** The server's own name, as in its user IDs; learnt from a registration when not configured. */
+  serverName?: string;
+  registration: RegistrationConfig;
+  software: { name: string; version: string } | null;
+  startup?: { ms: number; cold: boolean };
+  /** Values that must never appear in a report or a log the suite writes. */
+  secrets: string[];
+  /** Why the target is no longer usable, or null while it is. */
+  failure(): string | null;
+  stop(): Promise<void>;
+}
+
+/** The target could not be started or reached: exit code 3. */
+export class TargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+export interface TargetOptions {
+  reportDir: string;
+  /** Prints progress lines for the operator. */
+  log: (line: string) => void;
+}
