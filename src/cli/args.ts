@@ -1,0 +1,146 @@
+// Command-line options of `receipts-conformance`. Usage errors exit with code 2.
+import { parseArgs } from 'node:util';
+
+export const USAGE = `receipts-conformance — conformance suite for Matrix read receipts
+
+Usage:
+  receipts-conformance run [options]     run the scenarios against a homeserver and write reports
+  receipts-conformance list [options]    list the scenarios that would run
+  receipts-conformance lint [--specs DIR]  validate scenario files and the rule catalogue
+  receipts-conformance bench [options]   time start-up and a full run (prints a benchmark)
+  receipts-conformance --help
+
+Target:
+  --target synapse|url        synapse (default): provision a local Synapse from PyPI;
+                              url: test the server at --homeserver
+  --homeserver URL            base URL of the server under test (with --target url)
+  --shared-secret SECRET      register users through the shared-secret admin API
+                              (or set RC_SHARED_SECRET)
+  --users-file FILE           use pre-made users: YAML/JSON list of {user_id, access_token}
+                              (without either, open registration with m.login.dummy is used)
+  --synapse-version VERSION   Synapse to install (default 1.163.2; or RC_SYNAPSE_VERSION)
+  --path-version v3|r0        client-server path prefix (default v3; r0 for old servers)
+
+Selection:
+  --specs DIR                 extra scenario folder (repeatable); the built-in specs/ always load
+  --only ID                   run only scenarios whose id matches (prefix or glob; repeatable)
+  --rule RULE                 run only scenarios citing this rule (repeatable)
+  --tag TAG                   run only scenarios with this tag (repeatable)
+  --spec VERSION              spec version to test (default v1.19); scenarios outside their
+                              since/until range are reported as skip
+
+Run:
+  --report-dir DIR            where reports and logs go (default reports/)
+  --expectations FILE         known deviations; differences from it fail the run
+                              (default for --target synapse: fixtures/expectations/synapse.yaml)
+  --no-expectations           judge every scenario on its own
+  --concurrency N             scenarios at once (default 8)
+  --sync-timeout MS           deadline of one sync wait (default 15000)
+  --runs N                    (bench) number of suite runs to time (default 1)
+
+Exit codes: 0 conformant (no unexpected MUST failure), 1 non-conformant or differs from the
+expectations, 2 bad usage or a bad scenario, 3 the target could not be started or reached.
+`;
+
+export class UsageError extends Error {}
+
+export interface CliOptions {
+  command: 'run' | 'list' | 'lint' | 'bench' | 'help';
+  target: 'synapse' | 'url';
+  homeserver?: string;
+  sharedSecret?: string;
+  usersFile?: string;
+  synapseVersion?: string;
+  pathVersion: 'v3' | 'r0';
+  specs: string[];
+  only: string[];
+  rules: string[];
+  tags: string[];
+  spec: string;
+  reportDir: string;
+  expectations?: string;
+  noExpectations: boolean;
+  concurrency: number;
+  syncTimeoutMs: number;
+  runs: number;
+}
+
+function positiveInt(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive integer, got "${v}"`);
+  return n;
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        target: { type: 'string' },
+        homeserver: { type: 'string' },
+        'shared-secret': { type: 'string' },
+        'users-file': { type: 'string' },
+        'synapse-version': { type: 'string' },
+        'path-version': { type: 'string' },
+        specs: { type: 'string', multiple: true },
+        only: { type: 'string', multiple: true },
+        rule: { type: 'string', multiple: true },
+        tag: { type: 'string', multiple: true },
+        spec: { type: 'string' },
+        'report-dir': { type: 'string' },
+        expectations: { type: 'string' },
+        'no-expectations': { type: 'boolean' },
+        concurrency: { type: 'string' },
+        'sync-timeout': { type: 'string' },
+        runs: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const command = (v.help ? 'help' : positionals[0] ?? 'help') as CliOptions['command'];
+  if (!['run', 'list', 'lint', 'bench', 'help'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const target = (v.target ?? (v.homeserver ? 'url' : 'synapse')) as CliOptions['target'];
+  if (!['synapse', 'url'].includes(target)) throw new UsageError(`--target must be synapse or url, got "${target}"`);
+  if (target === 'url' && !v.homeserver) throw new UsageError('--target url needs --homeserver URL');
+  if (v.homeserver) {
+    try {
+      const u = new URL(v.homeserver);
+      if (!/^https?:$/.test(u.protocol)) throw new Error();
+    } catch {
+      throw new UsageError(`--homeserver must be an http(s) URL, got "${v.homeserver}"`);
+    }
+  }
+  const pathVersion = (v['path-version'] ?? 'v3') as 'v3' | 'r0';
+  if (!['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
+  const spec = v.spec ?? 'v1.19';
+  if (!/^(v1\.\d+|r0\.\d+\.\d+)$/.test(spec)) throw new UsageError(`--spec must look like v1.19 or r0.6.1, got "${spec}"`);
+  if (v.expectations && v['no-expectations']) throw new UsageError('--expectations and --no-expectations exclude each other');
+  return {
+    command,
+    target,
+    homeserver: v.homeserver,
+    sharedSecret: v['shared-secret'] ?? process.env.RC_SHARED_SECRET,
+    usersFile: v['users-file'],
+    synapseVersion: v['synapse-version'],
+    pathVersion,
+    specs: v.specs ?? [],
+    only: v.only ?? [],
+    rules: v.rule ?? [],
+    tags: v.tag ?? [],
+    spec,
+    reportDir: v['report-dir'] ?? 'reports',
+    expectations: v.expectations,
+    noExpectations: v['no-expectations'] ?? false,
+    concurrency: positiveInt('concurrency', v.concurrency, 8),
+    syncTimeoutMs: positiveInt('sync-timeout', v['sync-timeout'], 15_000),
+    runs: positiveInt('runs', v.runs, 1),
+  };
+}
