@@ -9,7 +9,17 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // Lifecycle checks that start a real Synapse through the CLI.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -3,7 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startVitest } from 'vitest/node';
+import { createVitest } from 'vitest/node';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.ts';
 import { ResultCollector } from './collector.ts';
 import { loadScenarios, ScenarioError, defaultSpecsDir } from '../scenario/loader.ts';
@@ -73,27 +73,30 @@ export async function runSuite(opts: CliOptions, target: TargetHandle, selected:
   const started = performance.now();
   const runnable = selected.filter((s) => inSpecRange(s, opts.spec));
   if (runnable.length) {
-    const vitest = await startVitest(
-      'test',
-      [],
-      {
-        config: false,
-        root: projectRoot,
-        include: ['suites/conformance.test.ts'],
-        watch: false,
-        reporters: [collector],
-        maxConcurrency: opts.concurrency,
-        testTimeout: opts.syncTimeoutMs * 12 + 60_000,
-        hookTimeout: 60_000,
-        provide: { rcConfig: cfg },
-        pool: 'forks',
-        fileParallelism: false,
-        passWithNoTests: true,
-        silent: 'passed-only',
-      },
-      {},
-    );
-    await vitest?.close();
+    // Vitest installs SIGINT/SIGTERM handlers that exit at once; the CLI's own handlers must win,
+    // so that Synapse is stopped cleanly before the process ends.
+    const before = new Map((['SIGINT', 'SIGTERM'] as const).map((sig) => [sig, process.listeners(sig)]));
+    const vitest = await createVitest('test', {
+      config: false,
+      root: projectRoot,
+      include: ['suites/conformance.test.ts'],
+      watch: false,
+      reporters: [collector],
+      maxConcurrency: opts.concurrency,
+      testTimeout: opts.syncTimeoutMs * 12 + 60_000,
+      hookTimeout: 60_000,
+      provide: { rcConfig: cfg },
+      pool: 'forks',
+      fileParallelism: false,
+      passWithNoTests: true,
+      silent: 'passed-only',
+    });
+    for (const [sig, kept] of before) for (const l of process.listeners(sig)) if (!kept.includes(l)) process.off(sig, l);
+    try {
+      await vitest.start([]);
+    } finally {
+      await vitest.close();
+    }
     process.exitCode = undefined;
   }
   const wallMs = performance.now() - started;

@@ -27,7 +27,8 @@ interface Parsed {
 
 function parseYamlFile(file: string): Parsed {
   const text = readFileSync(file, 'utf8');
-  const display = relative(process.cwd(), file) || file;
+  const rel = relative(process.cwd(), file);
+  const display = rel && !rel.startsWith('..') ? rel : file;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {

@@ -198,7 +198,7 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s`);
+  opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
   const software = await fetchSoftware(s.baseUrl);
   let stopped = false;
   return {

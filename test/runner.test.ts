@@ -1,0 +1,110 @@
+// The runner turns wrong responses into findings and statuses. Fed by a scripted fake server.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startFakeCs, type FakeCs } from './fake-cs.ts';
+import { MatrixApi } from '../src/client/matrix.ts';
+import { makeRegistrar } from '../src/client/register.ts';
+import { runScenario } from '../src/runner/run-scenario.ts';
+import type { Scenario } from '../src/scenario/types.ts';
+
+let fake: FakeCs;
+beforeAll(async () => {
+  fake = await startFakeCs();
+});
+afterAll(async () => fake.close());
+
+function scenario(steps: Scenario['steps'], level: Scenario['level'] = 'MUST'): Scenario {
+  return { id: 't.x.y', title: 'test', rules: ['R-CS-06'], level, spec: { since: 'v1.1' }, tags: [], users: ['alice', 'bob'], remote_users: [], steps, file: 'x.yaml', area: 't', stepLines: steps.map((_, i) => i + 1) };
+}
+
+async function run(s: Scenario) {
+  const api = new MatrixApi({ baseUrl: fake.baseUrl });
+  return runScenario(s, { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: { runPrefix: 'rct', syncTimeoutMs: 1500, pollMs: 200 } });
+}
+
+const setup = [{ create_room: { as: 'alice', room: 'room', join: ['bob'] } }, { send: { as: 'alice', room: 'room', event: 'hello' } }];
+
+describe('status and errcode expectations', () => {
+  it('fails a MUST when the status differs, naming expected, actual and the request', async () => {
+    fake.receiptAnswer = { status: 403, body: { errcode: 'M_FORBIDDEN', error: 'no' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, body: {} } } }]));
+    expect(res.status).toBe('fail');
+    const f = res.findings[0]!;
+    expect(f.message).toContain('status 403');
+    expect(f.request?.path).toContain('/receipt/m.read/');
+    expect(JSON.stringify(f.request)).not.toContain('tok_');
+  });
+  it('fails on the wrong errcode', async () => {
+    fake.receiptAnswer = { status: 400, body: { errcode: 'M_UNKNOWN', error: 'x' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 400, errcode: 'M_INVALID_PARAM' } } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toContain('errcode "M_UNKNOWN"');
+  });
+  it('fails on an error body without errcode (R-ERR-07)', async () => {
+    fake.receiptAnswer = { status: 400, body: { error: 'no code' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: '4xx' } } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings.some((f) => f.rules.includes('R-ERR-07'))).toBe(true);
+  });
+  it('fails on a non-empty 200 body where {} is required', async () => {
+    fake.receiptAnswer = { status: 200, body: { extra: true } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, body: {} } } }]));
+    expect(res.status).toBe('fail');
+  });
+  it('records an INFO expectation without failing', async () => {
+    fake.receiptAnswer = { status: 403, body: { errcode: 'M_FORBIDDEN', error: 'no' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: [{ status: '4xx' }, { record: true }] } }]));
+    expect(res.status).toBe('pass');
+    expect(res.message).toContain('observed 403 M_FORBIDDEN');
+  });
+  it('a SHOULD mismatch is non-strict, an INFO scenario is info', async () => {
+    fake.receiptAnswer = { status: 500, body: { errcode: 'M_UNKNOWN', error: 'x' } };
+    expect((await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello' } }], 'SHOULD'))).status).toBe('non-strict');
+    expect((await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200 } } }], 'INFO'))).status).toBe('info');
+  });
+});
+
+describe('sync waits', () => {
+  it('fails when the awaited receipt never arrives, within the deadline', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    fake.syncScript = [];
+    const started = Date.now();
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { room: 'room', event: 'hello', user: 'bob' } }] } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+  it('fails a throughout check the moment a leaked receipt appears before the sentinel', async () => {
+    fake.syncScript = [
+      { next_batch: 's1', rooms: { join: { '!room:hs': { ephemeral: { events: [{ type: 'm.receipt', content: { $hello: { 'm.read.private': { '@alice:hs': { ts: 1 } } } } }] }, timeline: { events: [] } } } } },
+      { next_batch: 's2', rooms: { join: { '!room:hs': { timeline: { events: [{ event_id: '$sentinel' }] } } } } },
+    ];
+    const res = await run(
+      scenario([...setup, { send: { as: 'alice', room: 'room', event: 'sentinel' } }, { sync_until: { as: 'bob', until: [{ timeline: { room: 'room', event: 'sentinel' } }], throughout: [{ no_receipt: { room: 'room', user: 'alice' } }] } }]),
+    );
+    expect(res.status).toBe('fail');
+    expect(res.findings).toHaveLength(1);
+    expect(res.findings[0]!.message).toContain('must not');
+  });
+  it('fails any m.receipt that breaks the event schema, naming the path', async () => {
+    fake.syncScript = [{ next_batch: 's1', rooms: { join: { '!room:hs': { ephemeral: { events: [{ type: 'm.receipt', content: { $hello: { 'm.read': { '@bob:hs': { ts: 'soon' } } } } }] } } } } }];
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { room: 'room', event: 'hello', user: 'bob' } }] } }]));
+    expect(res.status).toBe('fail');
+    const schema = res.findings.find((f) => f.rules.includes('R-CS-10'))!;
+    expect(schema.message).toContain('/content/$hello/m.read/@bob:hs/ts');
+  });
+  it('fails a window delta check when unchanged receipts are repeated', async () => {
+    fake.syncScript = [{ next_batch: 's1', rooms: { join: { '!room:hs': { ephemeral: { events: [{ type: 'm.receipt', content: { $hello: { 'm.read': { '@bob:hs': { ts: Date.now() }, '@alice:hs': { ts: Date.now() } } } } }] } } } } }];
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { room: 'room', event: 'hello', user: 'bob' } }], window: [{ only_receipts: { room: 'room', receipts: [{ user: 'bob', event: 'hello' }] } }] } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toContain('repeated');
+  });
+});
+
+describe('harness errors are not verdicts', () => {
+  it('an unreachable server gives status error with the cause', async () => {
+    const api = new MatrixApi({ baseUrl: 'http://127.0.0.1:9' });
+    const res = await runScenario(scenario(setup), { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: { runPrefix: 'rct', syncTimeoutMs: 1000, pollMs: 200 } });
+    expect(res.status).toBe('error');
+    expect(res.message).toMatch(/127\.0\.0\.1:9.*ECONNREFUSED/);
+  });
+});
