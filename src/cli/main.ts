@@ -164,6 +164,10 @@ async function cmdRun(opts: CliOptions): Promise<number> {
   const s = report.targets[0]!.summary;
   out(`\n${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected${expectations ? ` (expectations: ${expectations.file.replace(projectRoot + '/', '')})` : ''}`);
   out(`reports: ${files.join(', ')}`);
+  // A plain closing line CI systems can read: scenarios matching their expectation pass.
+  const skipped = run.results.filter((r) => r.status === 'skip').length;
+  const failed = run.results.filter((r) => (expectations ? r.unexpected : r.status === 'fail' || r.status === 'error') && r.status !== 'skip').length;
+  out(`conformance: ${run.results.length - skipped - failed} passed, ${failed} failed, ${skipped} skipped`);
   const code = exitCodeFor(run.results, expectations !== undefined);
   if (run.vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
   return code;
