@@ -5,6 +5,7 @@ import type { Registrar } from '../client/register.ts';
 import type { Finding, Level, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Resolver } from './checks.ts';
+import type { FakeHomeserver } from '../federation/fake-server.ts';
 
 export interface RunSettings {
   /** Per-run prefix carried by every user and room the suite creates. */
@@ -13,6 +14,8 @@ export interface RunSettings {
   syncTimeoutMs: number;
   /** Long-poll timeout of one /sync request. */
   pollMs: number;
+  /** The target's server name, when known up front (else learnt from the first local user ID). */
+  serverName?: string;
 }
 
 /** Thrown to end a scenario early: its verdict is already decided by the findings so far. */
@@ -35,6 +38,12 @@ export class ScenarioContext implements Resolver {
   readonly findings: Finding[] = [];
   private txn = 0;
   readonly tag: string;
+  /** The scenario's fake remote homeserver, started lazily for federation scenarios. */
+  fake?: FakeHomeserver;
+  /** Index in fake.received.edus where the next federation wait starts. */
+  eduSince = 0;
+  /** Transaction names used by the scenario → the txn IDs actually sent. */
+  readonly txnIds = new Map<string, string>();
 
   constructor(
     readonly scenario: Scenario,
@@ -55,9 +64,23 @@ export class ScenarioContext implements Resolver {
 
   user(ref: string): string {
     if (ref.startsWith('@')) return ref;
+    if (this.scenario.remote_users.includes(ref) && !this.users.has(ref)) return this.remoteUser(ref);
     const u = this.users.get(ref);
     if (!u) throw new HarnessError(`actor ${ref} is not registered`);
     return u.userId;
+  }
+
+  /** A remote actor's user ID on the fake server: `@<localpart>:127.0.0.1:<port>`. */
+  remoteUser(name: string): string {
+    if (!this.scenario.remote_users.includes(name)) throw new HarnessError(`${name} is not listed under remote_users`);
+    if (!this.fake) throw new HarnessError(`remote actor ${name} used before the fake federation server started`);
+    return this.fake.userId(this.localpart(name));
+  }
+
+  /** The fake remote homeserver; a HarnessError when the scenario has none. */
+  federation(): FakeHomeserver {
+    if (!this.fake) throw new HarnessError('this step needs the fake federation server, which did not start');
+    return this.fake;
   }
 
   actor(name: string): MatrixUser {

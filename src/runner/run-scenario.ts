@@ -8,6 +8,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { HarnessError, ScenarioContext, StopScenario, type RunSettings } from './context.ts';
 import { runStep } from './steps.ts';
 import { markPosition } from './sync-wait.ts';
+import { needsFederation, startFederation, stopFederation } from './federation-steps.ts';
 import { verdictOf, defaultExpected } from './verdict.ts';
 import type { Expectations } from './expectations.ts';
 
@@ -41,7 +42,12 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Om
         ctx.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId));
       }),
     );
-    await Promise.all(scenario.users.map((actor) => markPosition(ctx, actor)));
+    // One fake remote homeserver per federation scenario, on a fresh port: no backoff or key cache is
+    // shared between scenarios. It starts while the sync positions are taken.
+    await Promise.all([
+      ...scenario.users.map((actor) => markPosition(ctx, actor)),
+      ...(needsFederation(scenario) ? [startFederation(ctx, api.baseUrl)] : []),
+    ]);
     for (const [i, step] of scenario.steps.entries()) await runStep(ctx, step, i);
   } catch (err) {
     if (err instanceof StopScenario) {
@@ -54,6 +60,8 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Om
     } else {
       errorMessage = `harness error: ${(err as Error)?.stack ?? String(err)}`;
     }
+  } finally {
+    await stopFederation(ctx);
   }
   const status = errorMessage ? 'error' : verdictOf(scenario.level, ctx.findings);
   return {

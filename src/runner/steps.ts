@@ -6,6 +6,7 @@ import type { Step } from '../scenario/types.ts';
 import { HarnessError, StopScenario, type ScenarioContext } from './context.ts';
 import { judgeResponse } from './expect.ts';
 import { syncSnapshot, syncUntil } from './sync-wait.ts';
+import { FEDERATION_STEP_KINDS, runFederationStep } from './federation-steps.ts';
 
 function requireOk(res: ApiResult, what: string): void {
   if (res.status < 200 || res.status >= 300) {
@@ -172,6 +173,7 @@ export async function runStep(ctx: ScenarioContext, step: Step, index: number): 
     case 'sync_until':
       return syncUntil(ctx, where, args);
     default:
+      if (FEDERATION_STEP_KINDS.has(kind)) return runFederationStep(ctx, where, kind, args);
       throw new HarnessError(`unknown step kind ${kind}`);
   }
 }

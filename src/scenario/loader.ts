@@ -152,18 +152,49 @@ function listYaml(dir: string): string[] {
 /** Walks the steps and checks that every actor, room and event name is defined before use. */
 function checkReferences(data: any, parsed: Parsed): string[] {
   const problems: string[] = [];
-  const actors = new Set<string>([...(data.users ?? []), ...(data.remote_users ?? [])]);
+  const locals = new Set<string>(data.users ?? []);
+  const remotes = new Set<string>(data.remote_users ?? []);
+  const actors = new Set<string>([...locals, ...remotes]);
   const rooms = new Set<string>();
   const events = new Set<string>();
+  for (const name of remotes) if (locals.has(name)) problems.push(`${parsed.at(['remote_users'])}: "${name}" is listed under both users and remote_users`);
   const need = (kind: 'actor' | 'room' | 'event', value: unknown, path: (string | number)[]) => {
     if (typeof value !== 'string') return;
     if (kind === 'event' && (value.startsWith('$') || value === 'main')) return;
     if (kind === 'actor' && value.startsWith('@')) return;
+    if (kind === 'room' && value.startsWith('!')) return;
     const set = kind === 'actor' ? actors : kind === 'room' ? rooms : events;
     if (!set.has(value)) {
-      const hint = kind === 'actor' ? 'list it under users' : kind === 'room' ? 'create it with create_room first' : 'name it in an earlier send or react step (or write a literal $event_id)';
+      const hint = kind === 'actor' ? 'list it under users or remote_users' : kind === 'room' ? 'create it with create_room first' : 'name it in an earlier send, react or remote_send step (or write a literal $event_id)';
       problems.push(`${parsed.at(path)}: unknown ${kind} "${value}"; ${hint}`);
     }
+  };
+  const needRemote = (value: unknown, path: (string | number)[]) => {
+    if (typeof value !== 'string') return;
+    if (!remotes.has(value)) problems.push(`${parsed.at(path)}: "${value}" must be a remote actor here; list it under remote_users`);
+  };
+  const define = (name: unknown, path: (string | number)[]) => {
+    if (typeof name !== 'string') return;
+    if (events.has(name)) problems.push(`${parsed.at(path)}: event name "${name}" is already used`);
+    events.add(name);
+  };
+  /** Names inside {room:X}, {event:X}, {user:X} and {remote:X} placeholders of raw EDU content. */
+  const checkPlaceholders = (value: unknown, path: (string | number)[]) => {
+    const scan = (text: string) => {
+      for (const m of text.matchAll(/\{(room|event|user|remote):([^}]+)\}/g)) {
+        if (m[1] === 'remote') needRemote(m[2], path);
+        else need(m[1] === 'user' ? 'actor' : (m[1] as 'room' | 'event'), m[2], path);
+      }
+    };
+    const walk = (v: unknown) => {
+      if (typeof v === 'string') scan(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+        scan(k);
+        walk(x);
+      }
+    };
+    walk(value);
   };
   const checkCheck = (check: any, path: (string | number)[]) => {
     const [kind, args] = Object.entries(check ?? {})[0] ?? [];
@@ -179,10 +210,44 @@ function checkReferences(data: any, parsed: Parsed): string[] {
       need('event', r.event, [...p, 'receipts', i, 'event']);
     }
   };
+  const checkRemoteMessage = (m: any, p: (string | number)[]) => {
+    needRemote(m.as, [...p, 'as']);
+    need('room', m.room, [...p, 'room']);
+    if (typeof m.thread === 'string') need('event', m.thread, [...p, 'thread']);
+    define(m.event, [...p, 'event']);
+  };
   (data.steps ?? []).forEach((step: any, i: number) => {
     const [kind, args] = Object.entries(step)[0] as [string, any];
     const p = ['steps', i, kind];
-    if (args.as !== undefined) need('actor', args.as, [...p, 'as']);
+    switch (kind) {
+      case 'remote_join':
+        needRemote(args.user, [...p, 'user']);
+        need('room', args.room, [...p, 'room']);
+        return;
+      case 'remote_send':
+        checkRemoteMessage(args, p);
+        return;
+      case 'remote_release':
+        for (const [j, e] of (args.events ?? []).entries()) need('event', e, [...p, 'events', j]);
+        return;
+      case 'inject_edu':
+        // PDUs of the same transaction are named first, so that the EDUs can refer to them.
+        for (const [j, m] of (args.with_pdus ?? []).entries()) checkRemoteMessage(m, [...p, 'with_pdus', j]);
+        checkPlaceholders(args.content, [...p, 'content']);
+        for (const [j, e] of (args.extra_edus ?? []).entries()) checkPlaceholders(e.content, [...p, 'extra_edus', j, 'content']);
+        return;
+      case 'edus_until':
+        for (const list of ['until', 'throughout']) if (Array.isArray(args[list])) args[list].forEach((c: any, j: number) => checkCheck(c, [...p, list, j]));
+        return;
+      case 'inject_receipt':
+        if (args.as !== undefined) needRemote(args.as, [...p, 'as']);
+        break;
+      default:
+        if (args.as !== undefined) {
+          need('actor', args.as, [...p, 'as']);
+          if (remotes.has(args.as)) problems.push(`${parsed.at([...p, 'as'])}: "${args.as}" is a remote actor; ${kind} needs a local one (remote actors act through remote_send and inject_receipt)`);
+        }
+    }
     if (kind === 'create_room') {
       for (const [j, a] of (args.invite ?? []).entries()) need('actor', a, [...p, 'invite', j]);
       for (const [j, a] of (args.join ?? []).entries()) need('actor', a, [...p, 'join', j]);
@@ -199,10 +264,7 @@ function checkReferences(data: any, parsed: Parsed): string[] {
     for (const list of ['until', 'throughout', 'window', 'expect']) {
       if ((kind === 'sync' || kind === 'sync_until') && Array.isArray(args[list])) args[list].forEach((c: any, j: number) => checkCheck(c, [...p, list, j]));
     }
-    if ((kind === 'send' || kind === 'react') && args.event) {
-      if (events.has(args.event)) problems.push(`${parsed.at([...p, 'event'])}: event name "${args.event}" is already used`);
-      events.add(args.event);
-    }
+    if ((kind === 'send' || kind === 'react') && args.event) define(args.event, [...p, 'event']);
   });
   return problems;
 }
