@@ -146,3 +146,19 @@ describe('timeline, account_data, unread, joined, left', () => {
     expect(evalCheck({ joined: { room: 'room' } }, left, r).state).toBe('pending');
   });
 });
+
+describe('no_account_data, ephemeral, no_thread_counts', () => {
+  const s = syncWith([{ type: 'm.typing', content: { user_ids: [] } }], { account_data: { events: [{ type: 'm.fully_read', content: { event_id: '$x' } }] }, unread_thread_notifications: { $root: { notification_count: 1 } } });
+  it('no_account_data fails when the type is there', () => {
+    expect(evalCheck({ no_account_data: { room: 'room', type: 'm.fully_read' } }, s, r).state).toBe('mismatch');
+    expect(evalCheck({ no_account_data: { room: 'room', type: 'm.tag' } }, s, r).state).toBe('match');
+  });
+  it('ephemeral waits for the type', () => {
+    expect(evalCheck({ ephemeral: { room: 'room', type: 'm.typing' } }, s, r).state).toBe('match');
+    expect(evalCheck({ ephemeral: { room: 'room', type: 'm.receipt' } }, s, r).state).toBe('pending');
+  });
+  it('no_thread_counts fails when thread counts are present', () => {
+    expect(evalCheck({ no_thread_counts: { room: 'room' } }, s, r).state).toBe('mismatch');
+    expect(evalCheck({ no_thread_counts: { room: 'room' } }, syncWith([]), r).state).toBe('match');
+  });
+});

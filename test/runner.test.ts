@@ -50,6 +50,12 @@ describe('status and errcode expectations', () => {
     const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, body: {} } } }]));
     expect(res.status).toBe('fail');
   });
+  it('fails a JSON pointer expectation on a wrong value', async () => {
+    fake.receiptAnswer = { status: 200, body: { notifications: [{ read: false }] } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, json: { '/notifications/0/read': true } } } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toContain('/notifications/0/read is false, expected true');
+  });
   it('records an INFO expectation without failing', async () => {
     fake.receiptAnswer = { status: 403, body: { errcode: 'M_FORBIDDEN', error: 'no' } };
     const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: [{ status: '4xx' }, { record: true }] } }]));
@@ -97,6 +103,18 @@ describe('sync waits', () => {
     const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { room: 'room', event: 'hello', user: 'bob' } }], window: [{ only_receipts: { room: 'room', receipts: [{ user: 'bob', event: 'hello' }] } }] } }]));
     expect(res.status).toBe('fail');
     expect(res.findings[0]!.message).toContain('repeated');
+  });
+});
+
+describe('counts in the same response (R-NT-04)', () => {
+  it('fails when the response carrying the event lacks the new count, even if a later one has it', async () => {
+    fake.syncScript = [
+      { next_batch: 's1', rooms: { join: { '!room:hs': { timeline: { events: [{ event_id: '$hello' }] }, unread_notifications: { notification_count: 0 } } } } },
+      { next_batch: 's2', rooms: { join: { '!room:hs': { unread_notifications: { notification_count: 1 } } } } },
+    ];
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ timeline: { room: 'room', event: 'hello' } }, { unread: { room: 'room', notification_count: 1, same_response: true } }] } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toContain('did not carry the matching counts');
   });
 });
 

@@ -149,6 +149,23 @@ function evalUnread(args: any, sync: any, r: Resolver): Outcome {
   return { state: 'match' };
 }
 
+function evalNoAccountData(args: any, sync: any, r: Resolver): Outcome {
+  const found = roomAccountData(sync, r.room(args.room)).filter((e) => e?.type === args.type);
+  if (found.length) return { state: 'mismatch', message: `room account data ${args.type} appeared, and must not`, expected: `no ${args.type}`, actual: found };
+  return { state: 'match' };
+}
+
+function evalEphemeral(args: any, sync: any, r: Resolver): Outcome {
+  return ephemeralEvents(sync, r.room(args.room)).some((e) => e?.type === args.type) ? { state: 'match' } : { state: 'pending', note: `no ephemeral ${args.type} event yet` };
+}
+
+function evalNoThreadCounts(args: any, sync: any, r: Resolver): Outcome {
+  const room = sync?.rooms?.join?.[r.room(args.room)];
+  const threads = room?.unread_thread_notifications;
+  if (threads && Object.keys(threads).length) return { state: 'mismatch', message: 'unread_thread_notifications is present without the filter asking for it', expected: '(absent)', actual: threads };
+  return { state: 'match' };
+}
+
 function evalNoRoomId(args: any, sync: any, r: Resolver): Outcome {
   const bad = receiptEvents(sync, r.room(args.room)).filter((e) => 'room_id' in e);
   if (bad.length) return { state: 'mismatch', message: 'an m.receipt event in /sync carries room_id', expected: 'no room_id key', actual: bad[0] };
@@ -185,6 +202,12 @@ export function evalCheck(check: Check, sync: any, r: Resolver): Outcome {
       return evalNoRoomId(args, sync, r);
     case 'joined':
       return evalJoined(args, sync, r);
+    case 'no_account_data':
+      return evalNoAccountData(args, sync, r);
+    case 'ephemeral':
+      return evalEphemeral(args, sync, r);
+    case 'no_thread_counts':
+      return evalNoThreadCounts(args, sync, r);
     case 'left':
       return evalLeft(args, sync, r);
     default:

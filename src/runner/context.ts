@@ -118,6 +118,22 @@ export class ScenarioContext implements Resolver {
     });
   }
 
+  /**
+   * Replaces {room:NAME}, {event:NAME} and {user:NAME} in every string and key of a value, so that
+   * filters, event content and account data can name things without IDs.
+   */
+  fill<T>(value: T): T {
+    const one = (str: string) =>
+      str.replace(/\{(room|event|user):([^}]+)\}/g, (_, kind: string, name: string) => (kind === 'room' ? this.room(name) : kind === 'event' ? this.event(name) : this.user(name)));
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return one(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [one(k), walk(x)]));
+      return v;
+    };
+    return walk(value) as T;
+  }
+
   add(f: Finding): void {
     this.findings.push(f);
   }

@@ -18,6 +18,7 @@ function describeExpectation(e: Expectation): Record<string, unknown> {
   if (e.status !== undefined) out.status = e.status;
   if (e.errcode !== undefined) out.errcode = e.errcode;
   if (e.body !== undefined) out.body = e.body;
+  if (e.json !== undefined) out.json = e.json;
   return out;
 }
 
@@ -45,6 +46,13 @@ export function judgeResponse(ctx: ScenarioContext, where: string, res: ApiResul
       if (!allowed.includes(errcode)) problems.push(`errcode ${JSON.stringify(errcode ?? null)}, expected ${allowed.join(' or ')}`);
     }
     if (e.body !== undefined && !isDeepStrictEqual(res.json, e.body)) problems.push(`body ${truncate(res.text)}, expected ${JSON.stringify(e.body)}`);
+    for (let [pointer, want] of Object.entries(e.json ?? {})) {
+      const got = atPointer(res.json, ctx.fill(pointer));
+      want = ctx.fill(want);
+      if (!isDeepStrictEqual(got, want)) problems.push(`${pointer} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    }
+    // A step with no expect only needs to succeed; its success is not an observation worth a line.
+    if (expect === undefined && !problems.length) continue;
     if (e.record || level === 'INFO') {
       ctx.add({ where, rules, level: 'INFO', message: `observed ${observed}${e.record ? '' : problems.length ? ` (the suite's guess was ${JSON.stringify(describeExpectation(e))})` : ' (as guessed)'}`, expected: describeExpectation(e), actual: { status: res.status, body: res.json ?? res.text }, request: res.record });
       continue;
@@ -70,6 +78,18 @@ export function judgeResponse(ctx: ScenarioContext, where: string, res: ApiResul
     }
   }
   if (stop) throw new StopScenario();
+}
+
+/** RFC 6901 JSON pointer lookup ("/notifications/0/read"). */
+export function atPointer(value: unknown, pointer: string): unknown {
+  if (pointer === '' || pointer === '/') return value;
+  let cur: any = value;
+  for (const raw of pointer.replace(/^\//, '').split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[seg];
+  }
+  return cur;
 }
 
 function truncate(text: string, max = 300): string {

@@ -48,7 +48,10 @@ async function createRoom(ctx: ScenarioContext, where: string, args: any): Promi
 }
 
 function messageContent(ctx: ScenarioContext, args: any): Record<string, unknown> {
-  const content: Record<string, unknown> = args.content ? structuredClone(args.content) : { msgtype: 'm.text', body: args.body ?? `${args.event ?? 'message'} from ${args.as}` };
+  const content: Record<string, unknown> = args.content ? ctx.fill(structuredClone(args.content)) : { msgtype: 'm.text', body: args.body ?? `${args.event ?? 'message'} from ${args.as}` };
+  if (args.relates_to) {
+    content['m.relates_to'] = { rel_type: args.relates_to.rel_type, event_id: ctx.event(args.relates_to.to), ...(args.relates_to.key ? { key: args.relates_to.key } : {}) };
+  }
   if (args.mention?.length) {
     const ids = args.mention.map((a: string) => ctx.user(a));
     content['m.mentions'] = { user_ids: ids };
@@ -65,7 +68,7 @@ async function send(ctx: ScenarioContext, where: string, args: any): Promise<voi
   const user = ctx.actor(args.as);
   const roomId = ctx.room(args.room);
   const type = args.type ?? 'm.room.message';
-  const content = args.type && !args.content && args.body === undefined ? {} : messageContent(ctx, args);
+  const content = args.type && !args.content && args.body === undefined && !args.relates_to ? {} : messageContent(ctx, args);
   const res = args.state_key !== undefined ? await user.sendState(roomId, type, args.state_key, content) : await user.sendEvent(roomId, type, content, ctx.txnId());
   judgeOrRequire(ctx, where, res, args, `sending ${args.event ?? type}`);
   if (args.event) {
@@ -87,8 +90,9 @@ async function receipt(ctx: ScenarioContext, where: string, args: any): Promise<
   const type = args.type ?? 'm.read';
   const path = `/rooms/${enc(ctx.room(args.room))}/receipt/${enc(type)}/${enc(ctx.event(args.event))}`;
   let json: unknown;
-  if (args.raw === undefined) json = args.body !== undefined ? args.body : args.thread !== undefined ? { thread_id: ctx.thread(args.thread) } : {};
-  const res = await user.api.call(args.method ?? 'POST', path, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
+  const method = args.method ?? 'POST';
+  if (args.raw === undefined && method !== 'GET') json = args.body !== undefined ? args.body : args.thread !== undefined ? { thread_id: ctx.thread(args.thread) } : {};
+  const res = await user.api.call(method, path, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
   judgeResponse(ctx, where, res, args.expect, { rules: ['R-CS-01'], status: 200 });
 }
 
@@ -113,7 +117,7 @@ async function accountData(ctx: ScenarioContext, where: string, args: any): Prom
   const user = ctx.actor(args.as);
   const base = `/user/${enc(user.userId)}${args.room ? `/rooms/${enc(ctx.room(args.room))}` : ''}/account_data/${enc(args.type)}`;
   if (args.put) {
-    const res = await user.call('PUT', base, { json: args.put });
+    const res = await user.call('PUT', base, { json: ctx.fill(args.put) });
     judgeOrRequire(ctx, where, res, args, `putting ${args.type}`);
     return;
   }
@@ -132,7 +136,7 @@ async function accountData(ctx: ScenarioContext, where: string, args: any): Prom
 
 async function request(ctx: ScenarioContext, where: string, args: any): Promise<void> {
   const { user, token } = callerFor(ctx, args);
-  const res = await user.api.call(args.method, ctx.fillPath(args.path), { token, json: args.raw === undefined ? args.body : undefined, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
+  const res = await user.api.call(args.method, ctx.fillPath(args.path), { token, json: args.raw === undefined ? ctx.fill(args.body) : undefined, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
   judgeResponse(ctx, where, res, args.expect, { rules: ctx.scenario.rules });
 }
 
@@ -143,10 +147,10 @@ async function membership(ctx: ScenarioContext, where: string, kind: string, arg
   judgeOrRequire(ctx, where, res, args, `${args.as} ${kind} ${args.room}${args.user ? ` (${args.user})` : ''}`);
 }
 
-export async function runStep(ctx: ScenarioContext, step: Step, index: number): Promise<void> {
+export async function runStep(ctx: ScenarioContext, step: Step, index: number, outer?: string): Promise<void> {
   const [kind, args] = Object.entries(step)[0] as [string, any];
   const line = ctx.scenario.stepLines[index];
-  const where = `step ${index + 1} ${kind}${line ? ` (line ${line})` : ''}`;
+  const where = outer ? `${outer} ${kind}` : `step ${index + 1} ${kind}${line ? ` (line ${line})` : ''}`;
   switch (kind) {
     case 'create_room':
       return createRoom(ctx, where, args);
@@ -169,9 +173,13 @@ export async function runStep(ctx: ScenarioContext, step: Step, index: number): 
     case 'request':
       return request(ctx, where, args);
     case 'sync':
-      return syncSnapshot(ctx, where, args);
+      return syncSnapshot(ctx, where, { ...args, filter: ctx.fill(args.filter) });
+    case 'parallel':
+      // Independent requests at the same moment, e.g. several users posting receipts at once.
+      await Promise.all((args as Step[]).map((inner, j) => runStep(ctx, inner, index, `${where} #${j + 1}`)));
+      return;
     case 'sync_until':
-      return syncUntil(ctx, where, args);
+      return syncUntil(ctx, where, { ...args, filter: ctx.fill(args.filter) });
     default:
       if (FEDERATION_STEP_KINDS.has(kind)) return runFederationStep(ctx, where, kind, args);
       throw new HarnessError(`unknown step kind ${kind}`);

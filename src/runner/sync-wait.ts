@@ -99,6 +99,7 @@ export async function syncUntil(ctx: ScenarioContext, where: string, args: SyncU
   let pendingEvents = [...eventChecks];
   let pendingState = [...stateChecks];
   const started = performance.now();
+  let eventsDoneAt: number | undefined;
 
   while (pendingEvents.length || pendingState.length) {
     const remaining = Math.floor(deadline - performance.now());
@@ -121,7 +122,10 @@ export async function syncUntil(ctx: ScenarioContext, where: string, args: SyncU
     }
     pendingEvents = pendingEvents.filter((check) => {
       const o = evalCheck(check, sync, ctx);
-      if (o.state === 'match') return false;
+      if (o.state === 'match') {
+        noteInfo(ctx, where, check, `seen in response #${n} (t=${tms} ms)`);
+        return false;
+      }
       if (o.state === 'mismatch') {
         const { level, rules } = checkMeta(ctx, check);
         ctx.add({ where, rules, level, message: `response #${n}: ${o.message}`, expected: o.expected, actual: o.actual });
@@ -131,10 +135,23 @@ export async function syncUntil(ctx: ScenarioContext, where: string, args: SyncU
       return true;
     });
     if (!pendingEvents.length) {
+      const firstLook = eventsDoneAt === undefined;
+      eventsDoneAt ??= n;
       pendingState = pendingState.filter((check) => {
         const o = evalCheck(check, sync, ctx);
-        if (o.state === 'match') return false;
-        lastNote.set(check, `[t=${tms} ms] response #${n}: ${o.state === 'pending' ? o.note : o.message}`);
+        if (o.state === 'match') {
+          noteInfo(ctx, where, check, `held in response #${n} (t=${tms} ms)`);
+          return false;
+        }
+        const note = o.state === 'pending' ? o.note : o.message;
+        // A response without the room says nothing about its counts; keep the last real reading.
+        if (!lastNote.has(check) || !/room absent/.test(note)) lastNote.set(check, `[t=${tms} ms] response #${n}: ${note}`);
+        const [, a] = checkKind(check);
+        if (firstLook && a?.same_response) {
+          const { level, rules } = checkMeta(ctx, check);
+          ctx.add({ where, rules, level, message: `response #${n}, which carried the awaited events, did not carry the matching counts: ${note}`, expected: describeCheck(check), actual: note });
+          return false;
+        }
         return true;
       });
     }
@@ -152,14 +169,21 @@ export async function syncUntil(ctx: ScenarioContext, where: string, args: SyncU
       actual: lastNote.get(check) ?? 'nothing',
     });
   }
+  for (const check of args.throughout ?? []) if (!failedThroughout.has(check)) noteInfo(ctx, where, check, `held on all ${responses.length} response(s)`);
   for (const check of args.window ?? []) {
     const o = evalWindow(check, responses, ctx);
     if (o.state === 'mismatch') {
       const { level, rules } = checkMeta(ctx, check);
       ctx.add({ where, rules, level, message: o.message, expected: o.expected, actual: o.actual });
-    }
+    } else noteInfo(ctx, where, check, `held over ${responses.length} response(s)`);
   }
   stopIfFailed(ctx, before);
+}
+
+/** INFO checks record what was seen even when it matched: that is their verdict. */
+function noteInfo(ctx: ScenarioContext, where: string, check: Check, what: string): void {
+  const { level, rules } = checkMeta(ctx, check);
+  if (level === 'INFO') ctx.add({ where, rules, level, message: `${describeCheck(check)}: ${what}` });
 }
 
 /** One initial sync, judged as a snapshot: positive checks must already hold. */
@@ -169,7 +193,10 @@ export async function syncSnapshot(ctx: ScenarioContext, where: string, args: { 
   for (const check of args.expect) {
     const kind = checkKind(check)[0];
     const o = WINDOW_KINDS.has(kind) ? evalWindow(check, [sync], ctx) : evalCheck(check, sync, ctx);
-    if (o.state === 'match') continue;
+    if (o.state === 'match') {
+      noteInfo(ctx, where, check, 'held in the initial sync');
+      continue;
+    }
     const { level, rules } = checkMeta(ctx, check);
     if (o.state === 'mismatch') ctx.add({ where, rules, level, message: o.message, expected: o.expected, actual: o.actual });
     else ctx.add({ where, rules, level, message: `initial sync: ${o.note}`, expected: describeCheck(check), actual: o.note });

@@ -216,10 +216,13 @@ function checkReferences(data: any, parsed: Parsed): string[] {
     if (typeof m.thread === 'string') need('event', m.thread, [...p, 'thread']);
     define(m.event, [...p, 'event']);
   };
-  (data.steps ?? []).forEach((step: any, i: number) => {
+  const checkStep = (step: any, p0: (string | number)[]) => {
     const [kind, args] = Object.entries(step)[0] as [string, any];
-    const p = ['steps', i, kind];
+    const p = [...p0, kind];
     switch (kind) {
+      case 'parallel':
+        (args as any[]).forEach((inner, j) => checkStep(inner, [...p, j]));
+        return;
       case 'remote_join':
         needRemote(args.user, [...p, 'user']);
         need('room', args.room, [...p, 'room']);
@@ -264,8 +267,10 @@ function checkReferences(data: any, parsed: Parsed): string[] {
     for (const list of ['until', 'throughout', 'window', 'expect']) {
       if ((kind === 'sync' || kind === 'sync_until') && Array.isArray(args[list])) args[list].forEach((c: any, j: number) => checkCheck(c, [...p, list, j]));
     }
+    if (args.relates_to?.to !== undefined) need('event', args.relates_to.to, [...p, 'relates_to', 'to']);
     if ((kind === 'send' || kind === 'react') && args.event) define(args.event, [...p, 'event']);
-  });
+  };
+  (data.steps ?? []).forEach((step: any, i: number) => checkStep(step, ['steps', i]));
   return problems;
 }
 

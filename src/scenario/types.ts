@@ -27,6 +27,8 @@ export interface Expectation {
   status?: number | number[] | '2xx' | '4xx' | '5xx';
   errcode?: string | string[];
   body?: unknown;
+  /** JSON pointer -> value the response must hold there. */
+  json?: Record<string, unknown>;
   record?: true;
   level?: Level;
   rules?: string[];
