@@ -11,14 +11,22 @@ Usage:
   receipts-conformance --help
 
 Target:
-  --target synapse|url        synapse (default): provision a local Synapse from PyPI;
-                              url: test the server at --homeserver
+  --target KIND[,KIND...]     synapse (default): provision a local Synapse from PyPI;
+                              dendrite: build Dendrite with go install and run it locally;
+                              url: test the server at --homeserver;
+                              container: a homeserver image started with testcontainers.
+                              Several kinds run one after another into one report.
   --homeserver URL            base URL of the server under test (with --target url)
   --shared-secret SECRET      register users through the shared-secret admin API
                               (or set RC_SHARED_SECRET)
   --users-file FILE           use pre-made users: YAML/JSON list of {user_id, access_token}
                               (without either, open registration with m.login.dummy is used)
   --synapse-version VERSION   Synapse to install (default 1.163.2; or RC_SYNAPSE_VERSION)
+  --dendrite-version VERSION  Dendrite to build (default 0.13.8; or RC_DENDRITE_VERSION)
+  --image NAME                container image (with --target container)
+  --container-network MODE    bridge (default: mapped ports, for normal CI runners) or host
+                              (loopback only, for Docker hosts without bridge networks;
+                              or set RC_CONTAINER_NETWORK=host)
   --path-version v3|r0        client-server path prefix (default v3; r0 for old servers)
 
 Selection:
@@ -31,8 +39,9 @@ Selection:
 
 Run:
   --report-dir DIR            where reports and logs go (default reports/)
-  --expectations FILE         known deviations; differences from it fail the run
-                              (default for --target synapse: fixtures/expectations/synapse.yaml)
+  --expectations FILE         known deviations; differences from it fail the run (one target;
+                              with several, use KIND=FILE). Default for the local targets:
+                              fixtures/expectations/<synapse|dendrite>.yaml
   --no-expectations           judge every scenario on its own
   --concurrency N             scenarios at once (default 8)
   --sync-timeout MS           deadline of one sync wait (default 15000)
@@ -44,13 +53,19 @@ expectations, 2 bad usage or a bad scenario, 3 the target could not be started o
 
 export class UsageError extends Error {}
 
+export type TargetKind = 'synapse' | 'dendrite' | 'url' | 'container';
+const KINDS: TargetKind[] = ['synapse', 'dendrite', 'url', 'container'];
+
 export interface CliOptions {
   command: 'run' | 'list' | 'lint' | 'bench' | 'help';
-  target: 'synapse' | 'url';
+  targets: TargetKind[];
   homeserver?: string;
   sharedSecret?: string;
   usersFile?: string;
   synapseVersion?: string;
+  dendriteVersion?: string;
+  image?: string;
+  containerNetwork: 'bridge' | 'host';
   pathVersion: 'v3' | 'r0';
   specs: string[];
   only: string[];
@@ -58,7 +73,8 @@ export interface CliOptions {
   tags: string[];
   spec: string;
   reportDir: string;
-  expectations?: string;
+  /** Expectations files by target kind ('*' when one file was given for a single target). */
+  expectations: Record<string, string>;
   noExpectations: boolean;
   concurrency: number;
   syncTimeoutMs: number;
@@ -86,6 +102,9 @@ export function parseCli(argv: string[]): CliOptions {
         'shared-secret': { type: 'string' },
         'users-file': { type: 'string' },
         'synapse-version': { type: 'string' },
+        'dendrite-version': { type: 'string' },
+        image: { type: 'string' },
+        'container-network': { type: 'string' },
         'path-version': { type: 'string' },
         specs: { type: 'string', multiple: true },
         only: { type: 'string', multiple: true },
@@ -93,7 +112,7 @@ export function parseCli(argv: string[]): CliOptions {
         tag: { type: 'string', multiple: true },
         spec: { type: 'string' },
         'report-dir': { type: 'string' },
-        expectations: { type: 'string' },
+        expectations: { type: 'string', multiple: true },
         'no-expectations': { type: 'boolean' },
         concurrency: { type: 'string' },
         'sync-timeout': { type: 'string' },
@@ -107,9 +126,20 @@ export function parseCli(argv: string[]): CliOptions {
   const command = (v.help ? 'help' : positionals[0] ?? 'help') as CliOptions['command'];
   if (!['run', 'list', 'lint', 'bench', 'help'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const target = (v.target ?? (v.homeserver ? 'url' : 'synapse')) as CliOptions['target'];
-  if (!['synapse', 'url'].includes(target)) throw new UsageError(`--target must be synapse or url, got "${target}"`);
-  if (target === 'url' && !v.homeserver) throw new UsageError('--target url needs --homeserver URL');
+  const targets = (v.target ?? (v.homeserver ? 'url' : 'synapse')).split(',').map((t) => t.trim()) as TargetKind[];
+  for (const t of targets) if (!KINDS.includes(t)) throw new UsageError(`--target must be one or more of ${KINDS.join(', ')}, got "${t}"`);
+  if (new Set(targets).size !== targets.length) throw new UsageError('--target names a kind twice');
+  if (targets.includes('url') && !v.homeserver) throw new UsageError('--target url needs --homeserver URL');
+  if (targets.includes('container') && !v.image) throw new UsageError('--target container needs --image NAME');
+  const containerNetwork = (v['container-network'] ?? process.env.RC_CONTAINER_NETWORK ?? 'bridge') as 'bridge' | 'host';
+  if (!['bridge', 'host'].includes(containerNetwork)) throw new UsageError('--container-network must be bridge or host');
+  const expectations: Record<string, string> = {};
+  for (const e of v.expectations ?? []) {
+    const m = /^(synapse|dendrite|url|container)=(.+)$/.exec(e);
+    if (m) expectations[m[1]!] = m[2]!;
+    else if (targets.length === 1) expectations['*'] = e;
+    else throw new UsageError(`with several targets, give --expectations as KIND=FILE (got "${e}")`);
+  }
   if (v.homeserver) {
     try {
       const u = new URL(v.homeserver);
@@ -122,14 +152,17 @@ export function parseCli(argv: string[]): CliOptions {
   if (!['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
   const spec = v.spec ?? 'v1.19';
   if (!/^(v1\.\d+|r0\.\d+\.\d+)$/.test(spec)) throw new UsageError(`--spec must look like v1.19 or r0.6.1, got "${spec}"`);
-  if (v.expectations && v['no-expectations']) throw new UsageError('--expectations and --no-expectations exclude each other');
+  if (v.expectations?.length && v['no-expectations']) throw new UsageError('--expectations and --no-expectations exclude each other');
   return {
     command,
-    target,
+    targets,
     homeserver: v.homeserver,
     sharedSecret: v['shared-secret'] ?? process.env.RC_SHARED_SECRET,
     usersFile: v['users-file'],
     synapseVersion: v['synapse-version'],
+    dendriteVersion: v['dendrite-version'],
+    image: v.image,
+    containerNetwork,
     pathVersion,
     specs: v.specs ?? [],
     only: v.only ?? [],
@@ -137,7 +170,7 @@ export function parseCli(argv: string[]): CliOptions {
     tags: v.tag ?? [],
     spec,
     reportDir: v['report-dir'] ?? 'reports',
-    expectations: v.expectations,
+    expectations,
     noExpectations: v['no-expectations'] ?? false,
     concurrency: positiveInt('concurrency', v.concurrency, 8),
     syncTimeoutMs: positiveInt('sync-timeout', v['sync-timeout'], 15_000),

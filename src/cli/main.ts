@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createVitest } from 'vitest/node';
-import { parseCli, USAGE, UsageError, type CliOptions } from './args.ts';
+import { parseCli, USAGE, UsageError, type CliOptions, type TargetKind } from './args.ts';
 import { ResultCollector } from './collector.ts';
 import { loadScenarios, ScenarioError, defaultSpecsDir } from '../scenario/loader.ts';
 import { projectRoot } from '../scenario/schema.ts';
@@ -12,9 +12,10 @@ import { loadExpectations, type Expectations } from '../runner/expectations.ts';
 import { selectScenarios, inSpecRange, type SuiteConfig } from '../runner/suite-config.ts';
 import { applyExpectations } from '../runner/run-scenario.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
+import { startDendriteTarget } from '../targets/dendrite.ts';
 import { openUrlTarget } from '../targets/url.ts';
 import { TargetError, type TargetHandle } from '../targets/target.ts';
-import { summarise, type ComplianceReport, type ScenarioResult, type RuleInfo } from '../model.ts';
+import { summarise, type ComplianceReport, type ScenarioResult, type RuleInfo, type TargetReport } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { writeReports } from '../../reporters/index.ts';
 import { runBench } from './bench.ts';
@@ -28,22 +29,38 @@ export function suiteVersion(): string {
   return JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version;
 }
 
-function load(opts: CliOptions): { scenarios: Scenario[]; rules: RuleInfo[]; selected: Scenario[]; expectations?: Expectations } {
+function load(opts: CliOptions): { scenarios: Scenario[]; rules: RuleInfo[]; selected: Scenario[] } {
   const dirs = [defaultSpecsDir, ...opts.specs.map((d) => resolve(d))];
   const { scenarios, rules } = loadScenarios({ dirs });
-  const selected = selectScenarios(scenarios, opts);
-  let expectationsFile = opts.expectations;
-  if (!expectationsFile && !opts.noExpectations && opts.target === 'synapse') {
-    const dflt = join(projectRoot, 'fixtures/expectations/synapse.yaml');
-    if (existsSync(dflt)) expectationsFile = dflt;
-  }
-  const expectations = expectationsFile ? loadExpectations(expectationsFile, new Set(scenarios.map((s) => s.id))) : undefined;
-  return { scenarios, rules, selected, expectations };
+  return { scenarios, rules, selected: selectScenarios(scenarios, opts) };
 }
 
-async function startTarget(opts: CliOptions, reportDir: string): Promise<TargetHandle> {
-  if (opts.target === 'url') return openUrlTarget({ homeserver: opts.homeserver!, sharedSecret: opts.sharedSecret, usersFile: opts.usersFile });
-  return startSynapseTarget({ reportDir, log, version: opts.synapseVersion });
+/** The expectations file for a target kind: given on the command line, else the project's own. */
+function expectationsFor(opts: CliOptions, kind: TargetKind, knownIds: Set<string>): Expectations | undefined {
+  if (opts.noExpectations) return undefined;
+  let file = opts.expectations[kind] ?? opts.expectations['*'];
+  if (!file) {
+    // A container runs the Synapse image the project builds, so it shares Synapse's deviations.
+    const own = kind === 'container' ? 'synapse' : kind;
+    const dflt = join(projectRoot, `fixtures/expectations/${own}.yaml`);
+    if (kind !== 'url' && existsSync(dflt)) file = dflt;
+  }
+  return file ? loadExpectations(file, knownIds) : undefined;
+}
+
+async function startTarget(opts: CliOptions, kind: TargetKind, reportDir: string): Promise<TargetHandle> {
+  switch (kind) {
+    case 'url':
+      return openUrlTarget({ homeserver: opts.homeserver!, sharedSecret: opts.sharedSecret, usersFile: opts.usersFile });
+    case 'synapse':
+      return startSynapseTarget({ reportDir, log, version: opts.synapseVersion });
+    case 'dendrite':
+      return startDendriteTarget({ reportDir, log, version: opts.dendriteVersion });
+    case 'container': {
+      const { startContainerTarget } = await import(`../targets/${'container'}.ts`);
+      return startContainerTarget({ reportDir, log, image: opts.image, hostNetwork: opts.containerNetwork === 'host', synapseVersion: opts.synapseVersion });
+    }
+  }
 }
 
 export interface SuiteRun {
@@ -112,25 +129,16 @@ export async function runSuite(opts: CliOptions, target: TargetHandle, selected:
   return { results, wallMs, vitestErrors: collector.errors };
 }
 
-function buildReport(opts: CliOptions, target: TargetHandle, rules: RuleInfo[], run: SuiteRun, expectations?: Expectations): ComplianceReport {
+function targetReport(target: TargetHandle, run: SuiteRun, expectations?: Expectations): TargetReport {
   return {
-    suite: { name: 'receipts-conformance', version: suiteVersion() },
-    spec: { version: opts.spec },
-    generatedAt: new Date().toISOString(),
-    durationMs: Math.round(run.wallMs),
-    rules,
-    targets: [
-      {
-        id: target.id,
-        kind: target.kind,
-        homeserver: target.baseUrl,
-        software: target.software,
-        ...(target.startup ? { startup: target.startup } : {}),
-        ...(expectations ? { expectationsFile: expectations.file.replace(projectRoot + '/', '') } : {}),
-        summary: summarise(run.results),
-        scenarios: run.results,
-      },
-    ],
+    id: target.id,
+    kind: target.kind,
+    homeserver: target.baseUrl,
+    software: target.software,
+    ...(target.startup ? { startup: target.startup } : {}),
+    ...(expectations ? { expectationsFile: expectations.file.replace(projectRoot + '/', '') } : {}),
+    summary: summarise(run.results),
+    scenarios: run.results,
   };
 }
 
@@ -140,36 +148,59 @@ function exitCodeFor(results: ScenarioResult[], withExpectations: boolean): numb
 }
 
 async function cmdRun(opts: CliOptions): Promise<number> {
-  const { rules, selected, expectations } = load(opts);
+  const { scenarios, rules, selected } = load(opts);
+  const knownIds = new Set(scenarios.map((s) => s.id));
+  // Expectations are read before any server starts, so that a bad file costs nothing.
+  const expectations = new Map(opts.targets.map((kind) => [kind, expectationsFor(opts, kind, knownIds)]));
   if (!selected.length) throw new UsageError('no scenario matches the --only/--rule/--tag selection');
   const reportDir = resolve(opts.reportDir);
-  log(`${selected.length} scenario(s) selected; spec ${opts.spec}; reports in ${reportDir}`);
-  const target = await startTarget(opts, reportDir);
-  let run: SuiteRun;
-  try {
-    log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}`);
-    run = await runSuite(opts, target, selected, expectations);
-  } finally {
-    const died = target.failure();
-    await target.stop();
-    if (died) {
-      log(died);
-      // eslint-disable-next-line no-unsafe-finally
-      return EXIT.TARGET;
+  log(`${selected.length} scenario(s) selected; spec ${opts.spec}; target(s) ${opts.targets.join(', ')}; reports in ${reportDir}`);
+  const started = performance.now();
+  const reports: TargetReport[] = [];
+  const secrets: string[] = [];
+  const vitestErrors: string[] = [];
+  let code: number = EXIT.OK;
+  for (const kind of opts.targets) {
+    const target = await startTarget(opts, kind, reportDir);
+    secrets.push(...target.secrets);
+    let run: SuiteRun;
+    const exp = expectations.get(kind);
+    try {
+      log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}${exp ? `, expectations ${exp.file.replace(projectRoot + '/', '')}` : ''}`);
+      run = await runSuite(opts, target, selected, exp);
+    } finally {
+      const died = target.failure();
+      await target.stop();
+      if (died) {
+        log(died);
+        // eslint-disable-next-line no-unsafe-finally
+        return EXIT.TARGET;
+      }
     }
+    vitestErrors.push(...run.vitestErrors);
+    const report = targetReport(target, run, exp);
+    reports.push(report);
+    const s = report.summary;
+    out(`\n${target.id}: ${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected${exp ? ` (expectations: ${exp.file.replace(projectRoot + '/', '')})` : ''}`);
+    code = Math.max(code, exitCodeFor(run.results, exp !== undefined));
   }
-  const report = buildReport(opts, target, rules, run, expectations);
-  const { files } = await writeReports(report, reportDir, { secrets: target.secrets });
-  for (const e of run.vitestErrors) log(`test runner: ${e}`);
-  const s = report.targets[0]!.summary;
-  out(`\n${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected${expectations ? ` (expectations: ${expectations.file.replace(projectRoot + '/', '')})` : ''}`);
+  const report: ComplianceReport = {
+    suite: { name: 'receipts-conformance', version: suiteVersion() },
+    spec: { version: opts.spec },
+    generatedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    rules,
+    targets: reports,
+  };
+  const { files } = await writeReports(report, reportDir, { secrets });
+  for (const e of vitestErrors) log(`test runner: ${e}`);
   out(`reports: ${files.join(', ')}`);
   // A plain closing line CI systems can read: scenarios matching their expectation pass.
-  const skipped = run.results.filter((r) => r.status === 'skip').length;
-  const failed = run.results.filter((r) => (expectations ? r.unexpected : r.status === 'fail' || r.status === 'error') && r.status !== 'skip').length;
-  out(`conformance: ${run.results.length - skipped - failed} passed, ${failed} failed, ${skipped} skipped`);
-  const code = exitCodeFor(run.results, expectations !== undefined);
-  if (run.vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
+  const all = reports.flatMap((r) => r.scenarios.map((s) => ({ s, withExp: r.expectationsFile !== undefined })));
+  const skipped = all.filter(({ s }) => s.status === 'skip').length;
+  const failed = all.filter(({ s, withExp }) => s.status !== 'skip' && (withExp ? s.unexpected : s.status === 'fail' || s.status === 'error')).length;
+  out(`conformance: ${all.length - skipped - failed} passed, ${failed} failed, ${skipped} skipped`);
+  if (vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
   return code;
 }
 
@@ -204,7 +235,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'lint':
         return cmdLint(opts);
       case 'bench':
-        return await runBench(opts, { load, startTarget, runSuite, log, out });
+        return await runBench(opts, { load, expectationsFor, startTarget, runSuite, log, out });
       case 'run':
         return await cmdRun(opts);
     }
