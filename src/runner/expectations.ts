@@ -7,7 +7,8 @@ import { ScenarioError } from '../scenario/loader.ts';
 import { STATUSES } from '../model.ts';
 
 export interface Deviation {
-  status: Status;
+  /** The status the server gets; a list marks a known intermittent result (any of them is expected). */
+  status: Status | Status[];
   reason: string;
   spec?: string;
   rules?: string[];
@@ -35,7 +36,8 @@ export function loadExpectations(file: string, knownIds?: Set<string>): Expectat
       problems.push(`${at}: ${id}: expected a mapping with status and reason`);
       continue;
     }
-    if (!STATUSES.includes(d.status)) problems.push(`${at}: ${id}: status must be one of ${STATUSES.join(', ')}`);
+    const statuses = Array.isArray(d.status) ? d.status : [d.status];
+    if (!statuses.length || statuses.some((st: unknown) => !STATUSES.includes(st as Status))) problems.push(`${at}: ${id}: status must be one of ${STATUSES.join(', ')}, or a list of them for an intermittent result`);
     if (typeof d.reason !== 'string' || d.reason.trim().length < 10) problems.push(`${at}: ${id}: every deviation needs a reason`);
     if (knownIds && !knownIds.has(id)) problems.push(`${at}: ${id}: no scenario has this id`);
     deviations.set(id, { status: d.status, reason: String(d.reason ?? '').trim(), spec: d.spec, rules: d.rules });

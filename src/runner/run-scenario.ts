@@ -82,6 +82,8 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Om
 
 export function applyExpectations(result: Omit<ScenarioResult, 'expected' | 'unexpected'>, expectations: Expectations | undefined): ScenarioResult {
   const dev = expectations?.deviations.get(result.id);
-  const expected = dev?.status ?? (result.status === 'skip' ? 'skip' : defaultExpected(result.level));
-  return { ...result, expected, unexpected: result.status !== expected, ...(dev ? { expectationReason: dev.reason } : {}) };
+  const allowed = dev ? (Array.isArray(dev.status) ? dev.status : [dev.status]) : [result.status === 'skip' ? 'skip' : defaultExpected(result.level)];
+  const expected = allowed.includes(result.status) ? result.status : allowed[0]!;
+  const intermittent = allowed.length > 1 ? ` (intermittent: ${allowed.join(' or ')})` : '';
+  return { ...result, expected, unexpected: !allowed.includes(result.status), ...(dev ? { expectationReason: dev.reason + intermittent } : {}) };
 }
