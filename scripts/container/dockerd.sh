@@ -66,7 +66,7 @@ ensure_installed() {
 }
 
 cmd_start() {
-  mkdir -p "$CACHE" "$DATA_ROOT"
+  mkdir -p "$CACHE" "$DATA_ROOT" 2>/dev/null || unavailable "cannot create $CACHE and $DATA_ROOT"
   if pid=$(our_pid) && answers; then
     say "already running (pid $pid, $DOCKER_HOST)"
     return 0

@@ -48,7 +48,9 @@ Run:
   --runs N                    (bench) number of suite runs to time (default 1)
 
 Exit codes: 0 conformant (no unexpected MUST failure), 1 non-conformant or differs from the
-expectations, 2 bad usage or a bad scenario, 3 the target could not be started or reached.
+expectations, 2 bad usage or a bad scenario, 3 the target could not be started or reached,
+75 the container target was skipped because no container runtime can run here
+(RC_CONTAINER_SKIP_EXIT overrides that code; the report marks every scenario skip).
 `;
 
 export class UsageError extends Error {}

@@ -13,6 +13,7 @@ import { selectScenarios, inSpecRange, type SuiteConfig } from '../runner/suite-
 import { applyExpectations } from '../runner/run-scenario.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
 import { startDendriteTarget } from '../targets/dendrite.ts';
+import { startContainerTarget, ContainerRuntimeUnavailable } from '../targets/container.ts';
 import { openUrlTarget } from '../targets/url.ts';
 import { TargetError, type TargetHandle } from '../targets/target.ts';
 import { summarise, type ComplianceReport, type ScenarioResult, type RuleInfo, type TargetReport } from '../model.ts';
@@ -20,7 +21,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { writeReports } from '../../reporters/index.ts';
 import { runBench } from './bench.ts';
 
-export const EXIT = { OK: 0, NONCONFORMANT: 1, USAGE: 2, TARGET: 3 } as const;
+export const EXIT = { OK: 0, NONCONFORMANT: 1, USAGE: 2, TARGET: 3, CONTAINER_SKIPPED: 75 } as const;
 
 const out = (line: string) => process.stdout.write(line + '\n');
 const log = (line: string) => process.stderr.write(`receipts-conformance: ${line}\n`);
@@ -57,7 +58,6 @@ async function startTarget(opts: CliOptions, kind: TargetKind, reportDir: string
     case 'dendrite':
       return startDendriteTarget({ reportDir, log, version: opts.dendriteVersion });
     case 'container': {
-      const { startContainerTarget } = await import(`../targets/${'container'}.ts`);
       return startContainerTarget({ reportDir, log, image: opts.image, hostNetwork: opts.containerNetwork === 'host', synapseVersion: opts.synapseVersion });
     }
   }
@@ -161,7 +161,21 @@ async function cmdRun(opts: CliOptions): Promise<number> {
   const vitestErrors: string[] = [];
   let code: number = EXIT.OK;
   for (const kind of opts.targets) {
-    const target = await startTarget(opts, kind, reportDir);
+    let target: TargetHandle;
+    try {
+      target = await startTarget(opts, kind, reportDir);
+    } catch (err) {
+      if (!(err instanceof ContainerRuntimeUnavailable)) throw err;
+      // No container runtime here: say so loudly and mark every scenario skipped, never passed.
+      const banner = `CONTAINER TARGET SKIPPED: ${err.message}. No scenario ran against the containerised homeserver.`;
+      process.stderr.write(`\n${'!'.repeat(banner.length + 4)}\n!! ${banner}\n${'!'.repeat(banner.length + 4)}\n\n`);
+      const results = selected.map((sc) =>
+        applyExpectations({ id: sc.id, title: sc.title, file: sc.file, area: sc.area, rules: sc.rules, level: sc.level, tags: sc.tags, status: 'skip', durationMs: 0, httpWaitMs: 0, message: `skipped: ${err.message}`, findings: [] }, undefined),
+      );
+      reports.push({ id: 'container', kind: 'container', homeserver: '(not started)', software: null, summary: summarise(results), scenarios: results });
+      code = Math.max(code, Number(process.env.RC_CONTAINER_SKIP_EXIT ?? EXIT.CONTAINER_SKIPPED));
+      continue;
+    }
     secrets.push(...target.secrets);
     let run: SuiteRun;
     const exp = expectations.get(kind);

@@ -227,15 +227,31 @@ async function removeById(id: string): Promise<void> {
   });
 }
 
-// A synchronous last resort for a process that exits (signal, crash) with a container running.
+// A synchronous last resort for a process that ends (exit, crash, Ctrl-C) with a container still
+// running: nothing else would reap it when Ryuk is off. Uses the docker CLI, as it must not wait.
 const liveContainers = new Set<string>();
+/** Containers removed by the hook, with why, so that stop() and failure() can say so. */
+const removedByHook = new Map<string, string>();
 let exitHookInstalled = false;
+function removeLiveNow(why: string): void {
+  for (const id of liveContainers) {
+    spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 15_000 });
+    liveContainers.delete(id);
+    removedByHook.set(id, why);
+  }
+}
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const id of liveContainers) spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 15_000 });
-  });
+  process.on('exit', () => removeLiveNow('exit'));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      if (liveContainers.size) process.stderr.write(`\nreceipts-conformance: ${sig} received, removing ${liveContainers.size} container(s)\n`);
+      removeLiveNow(sig);
+      // Another handler (the CLI's, or process.ts's) ends the process; otherwise die of the signal.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
 }
 
 /** testcontainers does not remove a container whose wait fails; this records its id as soon as it exists. */
@@ -254,6 +270,9 @@ async function closeLog(log: WriteStream): Promise<void> {
 }
 
 export async function startContainerTarget(opts: ContainerOptions): Promise<TargetHandle> {
+  // scripts/container/run.sh sets this when it found that no daemon can run here, so that the CLI
+  // still writes a report that marks the container part as skipped.
+  if (process.env.RC_CONTAINER_UNAVAILABLE) throw new ContainerRuntimeUnavailable(process.env.RC_CONTAINER_UNAVAILABLE);
   const networkMode = networkModeFrom(opts.hostNetwork);
   const version = opts.synapseVersion || (opts.image && versionFromImage(opts.image)) || process.env.RC_SYNAPSE_VERSION || DEFAULT_SYNAPSE_VERSION;
   const image = opts.image || defaultImage(networkMode, version);
@@ -262,6 +281,12 @@ export async function startContainerTarget(opts: ContainerOptions): Promise<Targ
   const logFile = join(logDir, 'container.log');
   rmSync(logFile, { force: true });
 
+  if (networkMode === 'host') {
+    // Host mode is the registry-free, bridge-free setup: Ryuk would need a pull (traffic beyond
+    // loopback) and testcontainers' host detection asks for the missing "bridge" network.
+    process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+    process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  }
   const unusable = await probeDocker();
   if (unusable) throw new ContainerRuntimeUnavailable(unusable);
   let client;
@@ -353,12 +378,21 @@ export async function startContainerTarget(opts: ContainerOptions): Promise<Targ
     startup: { ms: Math.round(ms), cold: true },
     secrets: [secrets.registration, secrets.macaroon, secrets.form],
     failure() {
-      if (stopped || !logEnded) return null;
+      if (stopped) return null;
+      const removed = removedByHook.get(containerId);
+      if (removed) return `the container ${containerId.slice(0, 12)} was removed on ${removed}`;
+      if (!logEnded) return null;
       return `the container ${containerId.slice(0, 12)} exited during the run. Last lines of ${logFile}:\n${tailFile(logFile, 20)}`;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (removedByHook.has(containerId)) {
+        opts.log(`container ${containerId.slice(0, 12)} was already removed on ${removedByHook.get(containerId)}`);
+        await closeLog(log);
+        rmSync(hostData, { recursive: true, force: true });
+        return;
+      }
       try {
         await started.stop({ timeout: 10_000, remove: true, removeVolumes: true });
       } catch (err) {
