@@ -50,6 +50,12 @@ describe('status and errcode expectations', () => {
     const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, body: {} } } }]));
     expect(res.status).toBe('fail');
   });
+  it('fails a 200 receipt answer that is not an empty object, even without expect', async () => {
+    fake.receiptAnswer = { status: 200, body: { receipt: 'stored' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello' } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.rules).toEqual(['R-CS-01']);
+  });
   it('fails a JSON pointer expectation on a wrong value', async () => {
     fake.receiptAnswer = { status: 200, body: { notifications: [{ read: false }] } };
     const res = await run(scenario([...setup, { receipt: { as: 'bob', room: 'room', event: 'hello', expect: { status: 200, json: { '/notifications/0/read': true } } } }]));

@@ -14,7 +14,7 @@ import { validator } from '../scenario/schema.ts';
 import { checkKind, type Outcome, type Resolver } from './checks.ts';
 import { HarnessError, StopScenario, type ScenarioContext } from './context.ts';
 import { ajvPath, judgeResponse } from './expect.ts';
-import { syncOnce } from './sync-wait.ts';
+import { syncOnce, checkMeta, describeCheck } from './sync-wait.ts';
 import { timelineEventIds } from './sync-view.ts';
 
 export const FEDERATION_STEP_KINDS = new Set(['remote_join', 'remote_send', 'remote_release', 'inject_receipt', 'inject_edu', 'edus_until', 'deny_remote']);
@@ -435,16 +435,6 @@ export function receiptEduProblems(edu: Pick<ReceivedEdu, 'edu_type' | 'content'
   return out;
 }
 
-function checkMeta(ctx: ScenarioContext, check: Check): { level: Level; rules: string[] } {
-  const [, args] = checkKind(check);
-  return { level: ctx.levelOf(args?.level), rules: args?.rules ?? ctx.scenario.rules };
-}
-
-function describeCheck(check: Check): string {
-  const [kind, args] = checkKind(check);
-  const { level: _l, rules: _r, ...rest } = args ?? {};
-  return `${kind} ${JSON.stringify(rest)}`;
-}
 
 export interface EdusUntilArgs {
   until: Check[];

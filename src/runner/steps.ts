@@ -4,7 +4,24 @@ import type { ApiResult, MatrixUser } from '../client/matrix.ts';
 import { enc } from '../client/matrix.ts';
 import type { Step } from '../scenario/types.ts';
 import { HarnessError, StopScenario, type ScenarioContext } from './context.ts';
-import { judgeResponse } from './expect.ts';
+import { judgeResponse, ajvPath } from './expect.ts';
+import { validator } from '../scenario/schema.ts';
+
+/** The suite's own bodies must be valid by the spec, or a verdict built on them means nothing. */
+function assertOwnBody(schema: string, body: unknown): void {
+  const validate = validator(schema);
+  if (!validate(body)) throw new HarnessError(`the suite built a ${schema} body that breaks the spec's schema: ${ajvPath(validate.errors)}`);
+}
+
+/** /receipt and /read_markers answer 200 with an empty object (response schema maxProperties 0). */
+function checkEmptyOk(ctx: ScenarioContext, where: string, res: ApiResult, rule: string): void {
+  if (res.status !== 200) return;
+  const validate = validator('empty-response');
+  if (validate(res.json)) return;
+  const level = ctx.levelOf('MUST');
+  ctx.add({ where, rules: [rule], level, message: `the 200 answer is not an empty JSON object: ${res.text.slice(0, 200)}`, expected: {}, actual: res.json ?? res.text, request: res.record });
+  if (level !== 'INFO') throw new StopScenario();
+}
 import { syncSnapshot, syncUntil } from './sync-wait.ts';
 import { FEDERATION_STEP_KINDS, runFederationStep } from './federation-steps.ts';
 
@@ -91,9 +108,16 @@ async function receipt(ctx: ScenarioContext, where: string, args: any): Promise<
   const path = `/rooms/${enc(ctx.room(args.room))}/receipt/${enc(type)}/${enc(ctx.event(args.event))}`;
   let json: unknown;
   const method = args.method ?? 'POST';
-  if (args.raw === undefined && method !== 'GET') json = args.body !== undefined ? args.body : args.thread !== undefined ? { thread_id: ctx.thread(args.thread) } : {};
+  if (args.raw === undefined && method !== 'GET') {
+    if (args.body !== undefined) json = args.body;
+    else {
+      json = args.thread !== undefined ? { thread_id: ctx.thread(args.thread) } : {};
+      assertOwnBody('receipt-request', json);
+    }
+  }
   const res = await user.api.call(method, path, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
   judgeResponse(ctx, where, res, args.expect, { rules: ['R-CS-01'], status: 200 });
+  if (method === 'POST') checkEmptyOk(ctx, where, res, 'R-CS-01');
 }
 
 async function readMarkers(ctx: ScenarioContext, where: string, args: any): Promise<void> {
@@ -106,11 +130,13 @@ async function readMarkers(ctx: ScenarioContext, where: string, args: any): Prom
       if (args.fully_read) body['m.fully_read'] = ctx.event(args.fully_read);
       if (args.read) body['m.read'] = ctx.event(args.read);
       if (args.read_private) body['m.read.private'] = ctx.event(args.read_private);
+      assertOwnBody('read-markers-request', body);
       json = body;
     }
   }
   const res = await user.api.call('POST', `/rooms/${enc(ctx.room(args.room))}/read_markers`, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
   judgeResponse(ctx, where, res, args.expect, { rules: ['R-RM-01'], status: 200 });
+  checkEmptyOk(ctx, where, res, 'R-RM-01');
 }
 
 async function accountData(ctx: ScenarioContext, where: string, args: any): Promise<void> {

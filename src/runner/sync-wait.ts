@@ -62,12 +62,12 @@ function validateResponse(ctx: ScenarioContext, sync: any, where: string): void 
   }
 }
 
-function checkMeta(ctx: ScenarioContext, check: Check): { level: Level; rules: string[] } {
+export function checkMeta(ctx: ScenarioContext, check: Check): { level: Level; rules: string[] } {
   const [, args] = checkKind(check);
   return { level: ctx.levelOf(args?.level), rules: args?.rules ?? ctx.scenario.rules };
 }
 
-function describeCheck(check: Check): string {
+export function describeCheck(check: Check): string {
   const [kind, args] = checkKind(check);
   const { level: _l, rules: _r, ...rest } = args ?? {};
   return `${kind} ${JSON.stringify(rest)}`;

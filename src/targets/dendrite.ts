@@ -151,27 +151,8 @@ async function startDendrite(bin: string, dataDir: string, configPath: string, p
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   // setup/base/base.go logs this once every component is up, just before ListenAndServe.
-  const listening = new Promise<void>((resolveListening) => {
-    let buf = '';
-    const onData = (chunk: Buffer) => {
-      buf = (buf + chunk.toString()).slice(-4096);
-      if (buf.includes('Starting external listener on')) {
-        proc.child.stderr?.off('data', onData);
-        proc.child.stdout?.off('data', onData);
-        resolveListening();
-      }
-    };
-    proc.child.stderr?.on('data', onData);
-    proc.child.stdout?.on('data', onData);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    listening.then(() => 'listening' as const),
-    proc.waitForExit().then(() => 'exited' as const),
-    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), READY_TIMEOUT_MS))),
-  ]);
-  clearTimeout(timer);
-  if (outcome !== 'listening') {
+  const outcome = await proc.waitForOutput(/Starting external listener on/, READY_TIMEOUT_MS);
+  if (outcome !== 'matched') {
     await proc.stop(2_000);
     const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not start its listener within ${READY_TIMEOUT_MS / 1000} s`;
     throw new TargetError(`Dendrite ${why}. Last lines of ${logFile}:\n${tailFile(logFile)}`);

@@ -90,6 +90,35 @@ export class ManagedProcess {
     return this.exitPromise;
   }
 
+  /**
+   * Resolves when the process prints a line matching `pattern`, exits, or `timeoutMs` passes,
+   * whichever comes first. Servers announce readiness in their logs, so no polling is needed.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<'matched' | 'exited' | 'timeout'> {
+    let onData: ((chunk: Buffer) => void) | undefined;
+    const matched = new Promise<void>((resolveMatch) => {
+      let buf = '';
+      onData = (chunk: Buffer) => {
+        buf = (buf + chunk.toString()).slice(-4096);
+        if (pattern.test(buf)) resolveMatch();
+      };
+      this.child.stderr?.on('data', onData);
+      this.child.stdout?.on('data', onData);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        matched.then(() => 'matched' as const),
+        this.exitPromise.then(() => 'exited' as const),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.child.stderr?.off('data', onData!);
+      this.child.stdout?.off('data', onData!);
+    }
+  }
+
   private async closeLog(): Promise<void> {
     if (this.log.closed || this.log.destroyed) return;
     this.log.end();

@@ -120,27 +120,8 @@ async function startSynapse(venv: string, dataDir: string, port: number, logFile
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   // Synapse prints this once its listener is bound; waiting on the log line avoids a polling loop.
-  const listening = new Promise<void>((resolveListening) => {
-    let buf = '';
-    const onData = (chunk: Buffer) => {
-      buf = (buf + chunk.toString()).slice(-4096);
-      if (/Synapse now listening on TCP port/.test(buf)) {
-        proc.child.stderr?.off('data', onData);
-        proc.child.stdout?.off('data', onData);
-        resolveListening();
-      }
-    };
-    proc.child.stderr?.on('data', onData);
-    proc.child.stdout?.on('data', onData);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    listening.then(() => 'listening' as const),
-    proc.waitForExit().then(() => 'exited' as const),
-    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), READY_TIMEOUT_MS))),
-  ]);
-  clearTimeout(timer);
-  if (outcome !== 'listening') {
+  const outcome = await proc.waitForOutput(/Synapse now listening on TCP port/, READY_TIMEOUT_MS);
+  if (outcome !== 'matched') {
     await proc.stop(2_000);
     const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not listen within ${READY_TIMEOUT_MS / 1000} s`;
     throw new TargetError(`Synapse ${why}. Last lines of ${logFile}:\n${tailFile(logFile)}`);
