@@ -16,7 +16,15 @@ set -euo pipefail
 
 VERSION=${1:-${RC_SYNAPSE_VERSION:-1.163.2}}
 SUITE=${RC_DEBIAN_SUITE:-bookworm}
-MIRROR=${RC_DEBIAN_MIRROR:?set RC_DEBIAN_MIRROR to a Debian mirror}
+# The Debian mirror this machine's own apt uses (deb822 .sources or a classic sources.list), so
+# the image comes from the same place as every other package here; RC_DEBIAN_MIRROR overrides.
+host_mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [[ -n $uri ]] || uri=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit} $1 == "deb" && $2 ~ /^\[/ {print $3; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  printf '%s' "$uri"
+}
+MIRROR=${RC_DEBIAN_MIRROR:-$(host_mirror)}
 IMAGE=receipts-conformance/synapse:$VERSION
 CACHE=${RC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/receipts-conformance}
 IMAGES=$CACHE/images
@@ -55,6 +63,10 @@ if [[ ! -s $BASE_TAR ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
       { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } ||
       unavailable "debootstrap is missing and could not be installed"
+  fi
+  if [[ -z $MIRROR ]]; then
+    echo "build-synapse-image.sh: no Debian mirror in this machine's apt sources; set RC_DEBIAN_MIRROR" >&2
+    exit 75
   fi
   say "debootstrap $SUITE (minbase + python3, python3-venv, ca-certificates) from $MIRROR…"
   t=$SECONDS
