@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.ts';
-import { ManagedProcess, tailFile } from './process.ts';
+import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
 import { freePort } from './synapse.ts';
-import { httpRequest } from '../client/http.ts';
 import { fetchSoftware } from './software.ts';
 
 const run = promisify(execFile);
@@ -135,40 +134,20 @@ export function dendriteArgs(configPath: string, port: number): string[] {
   return ['--config', configPath, '--http-bind-address', `127.0.0.1:${port}`];
 }
 
-interface Started {
-  proc: ManagedProcess;
-  baseUrl: string;
-  ms: number;
-}
-
 /** Starts Dendrite and resolves once /_matrix/client/versions answers 200. */
-async function startDendrite(bin: string, dataDir: string, configPath: string, port: number, logFile: string): Promise<Started> {
-  const started = performance.now();
-  const proc = new ManagedProcess('dendrite', join(bin, 'dendrite'), dendriteArgs(configPath, port), {
+function startDendrite(bin: string, dataDir: string, configPath: string, port: number, logFile: string): Promise<Started> {
+  return startLocalServer({
+    name: 'Dendrite',
+    command: join(bin, 'dendrite'),
+    args: dendriteArgs(configPath, port),
     cwd: dataDir,
-    env: process.env,
     logFile,
+    port,
+    // setup/base/base.go logs this once every component is up, just before ListenAndServe.
+    readyLine: /Starting external listener on/,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    bindGraceMs: BIND_GRACE_MS,
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // setup/base/base.go logs this once every component is up, just before ListenAndServe.
-  const outcome = await proc.waitForOutput(/Starting external listener on/, READY_TIMEOUT_MS);
-  if (outcome !== 'matched') {
-    await proc.stop(2_000);
-    const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not start its listener within ${READY_TIMEOUT_MS / 1000} s`;
-    throw new TargetError(`Dendrite ${why}. Last lines of ${logFile}:\n${tailFile(logFile)}`);
-  }
-  let res: { status: number; text: string } = { status: 0, text: '' };
-  const deadline = performance.now() + BIND_GRACE_MS;
-  for (;;) {
-    res = await httpRequest({ method: 'GET', url: `${baseUrl}/_matrix/client/versions`, timeoutMs: 10_000 }).catch((e: Error) => ({ status: 0, text: e.message }));
-    if (res.status !== 0 || proc.exited || performance.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  if (res.status !== 200) {
-    await proc.stop(2_000);
-    throw new TargetError(`Dendrite logged its listener but ${baseUrl}/_matrix/client/versions answered ${res.status || 'nothing'}: ${res.text.slice(0, 200)}\n${tailFile(logFile)}`);
-  }
-  return { proc, baseUrl, ms: performance.now() - started };
 }
 
 export async function startDendriteTarget(opts: DendriteOptions): Promise<TargetHandle> {
@@ -194,25 +173,17 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
     throw err;
   }
   opts.log(`Dendrite ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  const software = await fetchSoftware(s.baseUrl);
-  let stopped = false;
-  return {
+  return localServerHandle({
+    name: 'Dendrite',
+    started: s,
+    logFile,
+    dataDir,
     id: 'dendrite',
     kind: 'dendrite',
-    baseUrl: s.baseUrl,
     serverName: DENDRITE_SERVER_NAME,
     registration: { mode: 'shared-secret', sharedSecret },
-    software: software ?? { name: 'Dendrite', version },
+    software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Dendrite', version },
     startup: { ms: Math.round(s.ms), cold: true },
     secrets: [sharedSecret],
-    failure() {
-      if (stopped || !s.proc.exited) return null;
-      return `Dendrite exited during the run (${s.proc.exitCode ?? s.proc.exitSignal}). Last lines of ${logFile}:\n${tailFile(logFile, 20)}`;
-    },
-    async stop() {
-      stopped = true;
-      await s.proc.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  });
 }

@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { cacheDir } from './cache.ts';
-import { ManagedProcess, tailFile } from './process.ts';
+import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
-import { httpRequest } from '../client/http.ts';
 import { fetchSoftware } from './software.ts';
 
 const run = promisify(execFile);
@@ -104,34 +103,20 @@ function renderConfig(dataDir: string, port: number, secrets: { registration: st
   mkdirSync(join(dataDir, 'media_store'), { recursive: true });
 }
 
-interface Started {
-  proc: ManagedProcess;
-  baseUrl: string;
-  ms: number;
-}
-
 /** Starts Synapse and resolves once /_matrix/client/versions answers 200. */
-async function startSynapse(venv: string, dataDir: string, port: number, logFile: string): Promise<Started> {
-  const started = performance.now();
-  const proc = new ManagedProcess('synapse', join(venv, 'bin', 'python'), ['-m', 'synapse.app.homeserver', '-c', join(dataDir, 'homeserver.yaml')], {
+function startSynapse(venv: string, dataDir: string, port: number, logFile: string): Promise<Started> {
+  return startLocalServer({
+    name: 'Synapse',
+    command: join(venv, 'bin', 'python'),
+    args: ['-m', 'synapse.app.homeserver', '-c', join(dataDir, 'homeserver.yaml')],
     cwd: dataDir,
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
     logFile,
+    port,
+    // Synapse prints this once its listener is bound.
+    readyLine: /Synapse now listening on TCP port/,
+    readyTimeoutMs: READY_TIMEOUT_MS,
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // Synapse prints this once its listener is bound; waiting on the log line avoids a polling loop.
-  const outcome = await proc.waitForOutput(/Synapse now listening on TCP port/, READY_TIMEOUT_MS);
-  if (outcome !== 'matched') {
-    await proc.stop(2_000);
-    const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not listen within ${READY_TIMEOUT_MS / 1000} s`;
-    throw new TargetError(`Synapse ${why}. Last lines of ${logFile}:\n${tailFile(logFile)}`);
-  }
-  const res = await httpRequest({ method: 'GET', url: `${baseUrl}/_matrix/client/versions`, timeoutMs: 10_000 }).catch((e: Error) => ({ status: 0, text: e.message }));
-  if (res.status !== 200) {
-    await proc.stop(2_000);
-    throw new TargetError(`Synapse is listening but ${baseUrl}/_matrix/client/versions answered ${res.status}: ${res.text.slice(0, 200)}\n${tailFile(logFile)}`);
-  }
-  return { proc, baseUrl, ms: performance.now() - started };
 }
 
 /**
@@ -182,25 +167,17 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
     throw err;
   }
   opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  const software = await fetchSoftware(s.baseUrl);
-  let stopped = false;
-  return {
+  return localServerHandle({
+    name: 'Synapse',
+    started: s,
+    logFile,
+    dataDir,
     id: 'synapse',
     kind: 'synapse',
-    baseUrl: s.baseUrl,
     serverName: SERVER_NAME,
     registration: { mode: 'shared-secret', sharedSecret: secrets.registration },
-    software: software ?? { name: 'Synapse', version },
+    software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Synapse', version },
     startup: opts.fresh ? { ms: Math.round(s.ms), cold: true } : coldMs !== undefined ? { ms: Math.round(coldMs), cold: true } : { ms: Math.round(s.ms), cold: false },
     secrets: [secrets.registration, secrets.macaroon, secrets.form],
-    failure() {
-      if (stopped || !s.proc.exited) return null;
-      return `Synapse exited during the run (${s.proc.exitCode ?? s.proc.exitSignal}). Last lines of ${logFile}:\n${tailFile(logFile, 20)}`;
-    },
-    async stop() {
-      stopped = true;
-      await s.proc.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  });
 }
