@@ -147,7 +147,7 @@ describe('automatic m.receipt EDU validation', () => {
 describe('edus_until', () => {
   it('passes once the until checks match, and consumes the EDUs it read', async () => {
     const { ctx, fake } = makeCtx();
-    setTimeout(() => fake.push(receiptContent('@alice:hs.test', [EV1], { ts: Date.now() })), 10);
+    setImmediate(() => fake.push(receiptContent('@alice:hs.test', [EV1], { ts: Date.now() })));
     await edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }] });
     expect(ctx.findings).toEqual([]);
     expect(ctx.eduSince).toBe(1);

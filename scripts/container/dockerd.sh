@@ -91,20 +91,15 @@ cmd_start() {
     --userland-proxy=false \
     >"$LOG" 2>&1 </dev/null &
   local launched=$!
-  local deadline=$((SECONDS + START_TIMEOUT))
-  # Short poll on `docker info` against our socket, bounded by a deadline.
-  until answers; do
-    if ! kill -0 "$launched" 2>/dev/null; then
-      tail -n 25 "$LOG" >&2 || true
-      unavailable "dockerd exited during start-up (log: $LOG)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 25 "$LOG" >&2 || true
-      kill "$launched" 2>/dev/null || true
-      unavailable "dockerd did not answer on $DOCKER_HOST within ${START_TIMEOUT}s (log: $LOG)"
-    fi
-    sleep 0.2
-  done
+  # dockerd logs "API listen on <socket>" once it serves the API: wait for that line (tail follows
+  # the log and ends when dockerd exits), bounded by the deadline, then confirm with docker info.
+  if ! timeout "$START_TIMEOUT" grep -q -m1 "API listen on $SOCK_PATH" <(tail -n +1 -F --pid="$launched" "$LOG" 2>/dev/null); then
+    tail -n 25 "$LOG" >&2 || true
+    if ! kill -0 "$launched" 2>/dev/null; then unavailable "dockerd exited during start-up (log: $LOG)"; fi
+    kill "$launched" 2>/dev/null || true
+    unavailable "dockerd did not announce its API on $DOCKER_HOST within ${START_TIMEOUT}s (log: $LOG)"
+  fi
+  answers || unavailable "dockerd announced its API but $DOCKER_HOST does not answer (log: $LOG)"
   say "dockerd ready (pid $(cat "$PIDFILE"), server $(docker info --format '{{.ServerVersion}}'), storage $(docker info --format '{{.Driver}}'))"
 }
 
