@@ -9,13 +9,15 @@ export interface FakeCs {
   syncScript: unknown[];
   /** What POST /receipt answers. */
   receiptAnswer: { status: number; body: unknown };
+  /** What GET .../account_data/... answers. */
+  accountData: unknown;
   requests: string[];
   close(): Promise<void>;
 }
 
 export async function startFakeCs(): Promise<FakeCs> {
   let n = 0;
-  const fake: Partial<FakeCs> = { syncScript: [], receiptAnswer: { status: 200, body: {} }, requests: [] };
+  const fake: Partial<FakeCs> = { syncScript: [], receiptAnswer: { status: 200, body: {} }, accountData: {}, requests: [] };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -46,6 +48,7 @@ export async function startFakeCs(): Promise<FakeCs> {
       // Event IDs follow the message body's first word ("hello from alice" -> $hello), so that
       // scripted sync responses can name them.
       if (p.includes('/send/')) return send(200, { event_id: `$${String(JSON.parse(body).body ?? 'ev').split(' ')[0]}` });
+      if (p.includes('/account_data/') && req.method === 'GET') return send(200, fake.accountData);
       if (p.includes('/receipt/')) return send(fake.receiptAnswer!.status, fake.receiptAnswer!.body);
       return send(404, { errcode: 'M_UNRECOGNIZED', error: 'fake' });
     });

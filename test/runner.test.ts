@@ -104,11 +104,28 @@ describe('sync waits', () => {
     const schema = res.findings.find((f) => f.rules.includes('R-CS-10'))!;
     expect(schema.message).toContain('/content/$hello/m.read/@bob:hs/ts');
   });
+  it('fails any m.fully_read account data that breaks its schema (R-RM-07)', async () => {
+    fake.syncScript = [{ next_batch: 's1', rooms: { join: { '!room:hs': { account_data: { events: [{ type: 'm.fully_read', content: { event: '$hello' } }] }, timeline: { events: [{ event_id: '$hello' }] } } } } }];
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ timeline: { room: 'room', event: 'hello' } }] } }]));
+    expect(res.status).toBe('fail');
+    const f = res.findings.find((x) => x.rules.includes('R-RM-07'))!;
+    expect(f.message).toContain("must have required property 'event_id'");
+  });
   it('fails a window delta check when unchanged receipts are repeated', async () => {
     fake.syncScript = [{ next_batch: 's1', rooms: { join: { '!room:hs': { ephemeral: { events: [{ type: 'm.receipt', content: { $hello: { 'm.read': { '@bob:hs': { ts: Date.now() }, '@alice:hs': { ts: Date.now() } } } } }] } } } } }];
     const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { room: 'room', event: 'hello', user: 'bob' } }], window: [{ only_receipts: { room: 'room', receipts: [{ user: 'bob', event: 'hello' }] } }] } }]));
     expect(res.status).toBe('fail');
     expect(res.findings[0]!.message).toContain('repeated');
+  });
+});
+
+describe('account data read back', () => {
+  it('fails when the content differs from what the step expects', async () => {
+    fake.accountData = { event_id: '$other' };
+    const res = await run(scenario([...setup, { account_data: { as: 'alice', room: 'room', type: 'm.fully_read', get: true, content: { event_id: 'hello' } } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toContain('differs in event_id');
+    fake.accountData = {};
   });
 });
 
