@@ -1,58 +1,54 @@
 // Helpers shared by the report writers, so every format ranks and labels results the same way.
+import type { CheckResult, ScenarioResult, TargetReport } from '../src/model.ts';
+import { worstOf, type Status } from '../src/verdict.ts';
+import { expectedStatus } from '../src/runner/result.ts';
 
-import type { Level, ScenarioResult, Status, TargetReport } from '../src/model.ts';
-
-export const LEVELS: readonly Level[] = ['MUST', 'SHOULD', 'MAY', 'INFO'];
-
-/** Severity used to pick one verdict for a rule out of many scenarios: error > fail > non-strict > unsupported > info > pass > skip. */
-const SEVERITY: Record<Status, number> = {
-  error: 6,
-  fail: 5,
-  'non-strict': 4,
-  unsupported: 3,
-  info: 2,
-  pass: 1,
-  skip: 0,
-};
+export { LEVELS, STATUSES, LEGEND, LEVEL_LEGEND } from '../src/verdict.ts';
+export { expectedStatus } from '../src/runner/result.ts';
 
 export function worstStatus(statuses: Iterable<Status>): Status | undefined {
-  let worst: Status | undefined;
-  for (const s of statuses) if (worst === undefined || SEVERITY[s] > SEVERITY[worst]) worst = s;
-  return worst;
+  return worstOf(statuses);
 }
 
-/** What the expectations file is taken to say when it says nothing (mirrors the runner's rule). */
-export function defaultExpected(s: Pick<ScenarioResult, 'level'>): Status {
-  return s.level === 'INFO' ? 'info' : 'pass';
-}
-
-/**
- * A known deviation: the result matched the expectations file, and the file predicted something
- * other than the default. A predicted skip is not a deviation from the spec, just a scenario not run.
- */
+/** A known deviation: the result matched what the deviations file predicts for it. */
 export function isKnownDeviation(s: ScenarioResult): boolean {
-  if (s.unexpected || s.status === 'skip') return false;
-  return s.expectationReason !== undefined || s.expected !== defaultExpected(s);
+  return !s.unexpected && s.status !== 'skip' && s.deviation !== undefined;
 }
 
 /** Statuses whose matrix cell is worth opening: something went wrong or was observed. */
 export function hasDetail(s: ScenarioResult): boolean {
-  return s.status === 'fail' || s.status === 'non-strict' || s.status === 'info' || s.status === 'error' || s.findings.length > 0;
+  return s.status !== 'pass' && s.status !== 'skip' ? true : s.checks.some((c) => c.role === 'record' || c.status !== 'pass');
 }
 
-/** Every rule ID a scenario stands for, including ones only its findings cite. */
-export function citedRules(s: ScenarioResult): Set<string> {
-  const ids = new Set(s.rules);
-  for (const f of s.findings) for (const r of f.rules) ids.add(r);
-  return ids;
+/** Checks worth showing: everything but plain passes. */
+export function notableChecks(s: ScenarioResult): CheckResult[] {
+  return s.checks.filter((c) => c.status !== 'pass' || c.role === 'record');
+}
+
+/**
+ * What each rule's verdict rests on, for one target: the statuses of the checks that stand for it
+ * and actually ran. A rule whose scenarios were all blocked or skipped says so.
+ */
+export function ruleVerdicts(t: TargetReport): Map<string, Status> {
+  const checks = new Map<string, Status[]>();
+  const fallback = new Map<string, Status[]>();
+  for (const s of t.scenarios) {
+    for (const c of s.checks) for (const r of c.rules) checks.set(r, [...(checks.get(r) ?? []), c.status]);
+    if (s.status === 'blocked' || s.status === 'skip' || s.status === 'error') for (const r of s.rules) fallback.set(r, [...(fallback.get(r) ?? []), s.status]);
+  }
+  const out = new Map<string, Status>();
+  for (const [r, list] of checks) out.set(r, worstOf(list)!);
+  for (const [r, list] of fallback) if (!out.has(r)) out.set(r, worstOf(list)!);
+  return out;
 }
 
 export interface ScenarioRow {
   id: string;
   title: string;
   area: string;
-  level: Level;
+  level: ScenarioResult['level'];
   rules: string[];
+  tentative?: string;
   /** One entry per target, in target order; undefined where the target did not report the scenario. */
   cells: (ScenarioResult | undefined)[];
 }
@@ -67,7 +63,7 @@ export function matrixRows(targets: readonly TargetReport[]): Map<string, Scenar
     for (const s of t.scenarios) {
       let row = byId.get(s.id);
       if (!row) {
-        row = { id: s.id, title: s.title, area: s.area, level: s.level, rules: s.rules, cells: targets.map(() => undefined) };
+        row = { id: s.id, title: s.title, area: s.area, level: s.level, rules: s.rules, ...(s.tentative ? { tentative: s.tentative } : {}), cells: targets.map(() => undefined) };
         byId.set(s.id, row);
       }
       row.cells[ti] = s;
@@ -75,11 +71,15 @@ export function matrixRows(targets: readonly TargetReport[]): Map<string, Scenar
   });
   const byArea = new Map<string, ScenarioRow[]>();
   for (const row of byId.values()) {
-    const list = byArea.get(row.area) ?? [];
-    list.push(row);
-    byArea.set(row.area, list);
+    const area = row.tentative ? `tentative (${row.area})` : row.area;
+    byArea.set(area, [...(byArea.get(area) ?? []), row]);
   }
   return byArea;
+}
+
+/** "fail (expected pass)" when unexpected; the status alone otherwise. */
+export function statusLabel(s: ScenarioResult): string {
+  return s.unexpected ? `${s.status} (expected ${expectedStatus(s)})` : s.status;
 }
 
 /**
@@ -127,4 +127,19 @@ export function formatMs(ms: number): string {
 
 export function softwareLabel(t: TargetReport): string {
   return t.software ? `${t.software.name} ${t.software.version}` : 'unknown software';
+}
+
+/** Broken checks by level: the prose MUSTs apart from the API contracts. */
+export function brokenByLevel(t: TargetReport): { must: number; api: number; should: number } {
+  const count = { must: 0, api: 0, should: 0 };
+  for (const s of t.scenarios) {
+    if (s.tentative) continue;
+    for (const c of s.checks) {
+      if (c.role === 'record' || c.status === 'pass') continue;
+      if (c.level === 'MUST' && c.status === 'fail') count.must += 1;
+      else if (c.level === 'API' && c.status === 'fail') count.api += 1;
+      else if (c.level === 'SHOULD' && c.status === 'non-strict') count.should += 1;
+    }
+  }
+  return count;
 }

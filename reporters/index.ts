@@ -16,6 +16,14 @@ export { renderJunit } from './junit.ts';
 export { renderMarkdown } from './markdown.ts';
 export { redact, redactDeep, REDACTED } from './redact.ts';
 
+/** The report formats: a new one is a writer module plus one line here. */
+export const REPORT_FORMATS: readonly { file: string; render: (report: ComplianceReport) => string }[] = [
+  { file: 'compliance.json', render: renderJson },
+  { file: 'compliance.html', render: renderHtml },
+  { file: 'compliance.md', render: renderMarkdown },
+  { file: 'junit.xml', render: renderJunit },
+];
+
 export interface WriteReportsOptions {
   /** Literal secrets (tokens, shared secrets, passwords) the harness used; each is blanked wherever it appears. */
   secrets?: string[];
@@ -25,13 +33,7 @@ export async function writeReports(report: ComplianceReport, dir: string, opts: 
   // redactDeep keeps the shape: it only rewrites strings and blanks credential-named values.
   const clean = redactDeep(report, opts.secrets ?? []) as ComplianceReport;
   await mkdir(dir, { recursive: true });
-  const outputs: [string, string][] = [
-    ['compliance.json', renderJson(clean)],
-    ['compliance.html', renderHtml(clean)],
-    ['compliance.md', renderMarkdown(clean)],
-    ['junit.xml', renderJunit(clean)],
-  ];
-  const files = outputs.map(([name]) => join(dir, name));
-  await Promise.all(outputs.map(([name, text]) => writeFile(join(dir, name), text, 'utf8')));
+  const files = REPORT_FORMATS.map((f) => join(dir, f.file));
+  await Promise.all(REPORT_FORMATS.map((f) => writeFile(join(dir, f.file), f.render(clean), 'utf8')));
   return { files };
 }

@@ -2,7 +2,7 @@
 // here is `unexpected`: a known deviation is reported as passing, with a note saying why.
 
 import type { ComplianceReport, ScenarioResult, TargetReport } from '../src/model.ts';
-import { isKnownDeviation, prettyJson } from './common.ts';
+import { expectedStatus, isKnownDeviation, notableChecks, prettyJson } from './common.ts';
 
 const JSON_CHARS = 4000;
 
@@ -30,7 +30,7 @@ function attr(value: unknown): string {
 type Outcome = 'failure' | 'error' | 'skipped' | 'passed';
 
 function outcome(s: ScenarioResult): Outcome {
-  if (s.unexpected) return s.status === 'error' ? 'error' : 'failure';
+  if (s.unexpected && !s.tentative) return s.status === 'error' ? 'error' : 'failure';
   if (s.status === 'skip') return 'skipped';
   return 'passed';
 }
@@ -64,7 +64,7 @@ function testsuite(t: TargetReport, timestamp: string): string {
     ['kind', t.kind],
     ['homeserver', t.homeserver],
     ['software', t.software ? `${t.software.name} ${t.software.version}` : 'unknown'],
-    ...(t.expectationsFile ? [['expectations', t.expectationsFile]] : []),
+    ...(t.deviationsFile ? [['deviations', t.deviationsFile]] : []),
   ];
   return `  <testsuite name="${attr(t.id)}" tests="${t.scenarios.length}" failures="${n('failure')}" errors="${n('error')}" skipped="${n('skipped')}" time="${seconds(time)}" timestamp="${attr(timestamp)}">
     <properties>
@@ -77,7 +77,7 @@ ${t.scenarios.map((s) => testcase(t, s)).join('\n')}
 function testcase(t: TargetReport, s: ScenarioResult): string {
   const props = [
     ['status', s.status],
-    ['expected', s.expected],
+    ['expected', expectedStatus(s)],
     ['level', s.level],
     ['rules', s.rules.join(' ')],
     ...(s.tags.length > 0 ? [['tags', s.tags.join(' ')]] : []),
@@ -87,13 +87,13 @@ function testcase(t: TargetReport, s: ScenarioResult): string {
   ];
   const o = outcome(s);
   if (o === 'failure' || o === 'error') {
-    const message = `${s.status} (expected ${s.expected}): ${s.message}`;
+    const message = `${s.status} (expected ${expectedStatus(s)}): ${s.message}`;
     body.push(`      <${o} message="${attr(message)}" type="${attr(s.status)}">${escXml(details(s))}</${o}>`);
   } else if (o === 'skipped') {
     body.push(s.message ? `      <skipped message="${attr(s.message)}"/>` : `      <skipped/>`);
   }
   if (isKnownDeviation(s)) {
-    const note = `Known deviation: ${s.status}, as the expectations file predicts. Reason: ${s.expectationReason ?? 'none given'}\n${details(s)}`;
+    const note = `Known deviation: ${s.status}, as the deviations file predicts. Reason: ${s.deviation?.reason ?? 'none given'}\n${details(s)}`;
     body.push(`      <system-out>${escXml(note)}</system-out>`);
   }
   return `    <testcase classname="${attr(`${t.id}.${s.area}`)}" name="${attr(`${s.id} — ${s.title}`)}" time="${seconds(s.durationMs)}" file="${attr(s.file)}">
@@ -103,8 +103,8 @@ ${body.join('\n')}
 
 function details(s: ScenarioResult): string {
   const lines = [s.message];
-  for (const f of s.findings) {
-    lines.push('', `[${f.level}] ${f.rules.join(', ')} at ${f.where}: ${f.message}`);
+  for (const f of notableChecks(s)) {
+    lines.push('', `[${f.status} ${f.level} ${f.role}] ${f.rules.join(', ')} at ${f.where}: ${f.check}${f.message ? `: ${f.message}` : ''}`);
     if (f.expected !== undefined) lines.push(`expected: ${prettyJson(f.expected, JSON_CHARS)}`);
     if (f.actual !== undefined) lines.push(`actual: ${prettyJson(f.actual, JSON_CHARS)}`);
     if (f.request) lines.push(`request: ${f.request.method} ${f.request.path}${f.request.status !== undefined ? ` -> ${f.request.status}` : ''}`);

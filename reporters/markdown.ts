@@ -1,9 +1,8 @@
 // Markdown for $GITHUB_STEP_SUMMARY. GitHub rejects a step summary over 1 MiB, so the writer
 // keeps a byte budget and cuts JSON short; the HTML report carries the full detail.
 
-import type { ComplianceReport, Finding, ScenarioResult, TargetReport } from '../src/model.ts';
-import { STATUSES } from '../src/model.ts';
-import { isKnownDeviation, prettyJson, softwareLabel } from './common.ts';
+import type { CheckResult, ComplianceReport, ScenarioResult, TargetReport } from '../src/model.ts';
+import { STATUSES, brokenByLevel, expectedStatus, isKnownDeviation, notableChecks, prettyJson, softwareLabel } from './common.ts';
 
 /** Leaves headroom under GitHub's 1 MiB limit for whatever else the job appends. */
 export const MARKDOWN_BUDGET_BYTES = 900 * 1024;
@@ -17,9 +16,9 @@ export function renderMarkdown(report: ComplianceReport, budgetBytes = MARKDOWN_
   );
   out.push(summaryTable(report.targets));
 
-  const problems = report.targets.flatMap((t) => t.scenarios.filter((s) => s.unexpected).map((s) => [t, s] as const));
+  const problems = report.targets.flatMap((t) => t.scenarios.filter((s) => s.unexpected && !s.tentative).map((s) => [t, s] as const));
   out.push(`## Unexpected results and failures\n\n`);
-  if (problems.length === 0) out.push(`None: every result matches the expectations files.\n\n`);
+  if (problems.length === 0) out.push(`None: every result matches the deviations files.\n\n`);
   for (const [i, [t, s]] of problems.entries()) {
     if (!out.push(problemEntry(t, s))) {
       out.force(`> ${problems.length - i} more entries omitted to stay under the step-summary size limit; see compliance.html.\n\n`);
@@ -31,7 +30,7 @@ export function renderMarkdown(report: ComplianceReport, budgetBytes = MARKDOWN_
   if (known.length > 0) {
     out.push(`## Known deviations\n\n`);
     for (const [i, [t, s]] of known.entries()) {
-      const line = `- \`${code(t.id)}\` · \`${code(s.id)}\` — ${s.status}: ${inline(s.expectationReason ?? 'no reason given')}\n`;
+      const line = `- \`${code(t.id)}\` · \`${code(s.id)}\` — ${s.status}: ${inline(s.deviation?.reason ?? 'no reason given')}\n`;
       if (!out.push(line)) {
         out.force(`- … ${known.length - i} more omitted\n`);
         break;
@@ -39,16 +38,23 @@ export function renderMarkdown(report: ComplianceReport, budgetBytes = MARKDOWN_
     }
     out.push('\n');
   }
+  const tentative = report.targets.flatMap((t) => t.scenarios.filter((s) => s.tentative).map((s) => [t, s] as const));
+  if (tentative.length > 0) {
+    out.push(`## Tentative (MSC behaviour; never changes the exit code)\n\n`);
+    for (const [t, s] of tentative) if (!out.push(`- \`${code(t.id)}\` · \`${code(s.id)}\` (${inline(s.tentative ?? '')}) — ${s.status}: ${inline(s.message)}\n`)) break;
+    out.push('\n');
+  }
   return out.text();
 }
 
 function summaryTable(targets: readonly TargetReport[]): string {
-  const head = ['Target', 'Software', ...STATUSES, 'unexpected', 'total'];
+  const head = ['Target', 'Software', ...STATUSES, 'unexpected', 'total', 'MUST / API / SHOULD checks broken'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const t of targets) {
     const s = t.summary;
     const flag = s.unexpected > 0 ? ` ❗` : '';
-    const cells = [`\`${code(t.id).replace(/\|/g, '\\|')}\``, cell(softwareLabel(t)), ...STATUSES.map((st) => String(s[st])), `**${s.unexpected}**${flag}`, String(s.total)];
+    const b = brokenByLevel(t);
+    const cells = [`\`${code(t.id).replace(/\|/g, '\\|')}\``, cell(softwareLabel(t)), ...STATUSES.map((st) => String(s[st])), `**${s.unexpected}**${flag}`, String(s.total), `${b.must} / ${b.api} / ${b.should}`];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return `${lines.join('\n')}\n\n`;
@@ -59,18 +65,18 @@ function problemEntry(t: TargetReport, s: ScenarioResult): string {
   const rules = s.rules.map((r) => `\`${code(r)}\``).join(', ') || '—';
   const parts = [
     `### ${icon} \`${code(t.id)}\` · \`${code(s.id)}\` — ${inline(s.title)}\n\n`,
-    `**${s.status}** (expected ${s.expected}) · ${s.level} · rules ${rules}\n\n`,
+    `**${s.status}** (expected ${expectedStatus(s)}) · ${s.level} · rules ${rules}\n\n`,
   ];
-  // An unexpected pass means the expectations file is stale, not that the server regressed.
-  if (s.status === 'pass') parts.push(`Now passes: remove or update its entry in the expectations file.\n\n`);
+  // An unexpected pass means the deviations file is stale, not that the server regressed.
+  if (s.status === 'pass') parts.push(`Now passes: remove or update its entry in the deviations file.\n\n`);
   if (s.message) parts.push(`${inline(s.message)}\n\n`);
-  for (const f of s.findings) parts.push(findingEntry(f));
+  for (const f of notableChecks(s)) parts.push(checkEntry(f));
   return parts.join('');
 }
 
-function findingEntry(f: Finding): string {
+function checkEntry(f: CheckResult): string {
   const rules = f.rules.map((r) => `\`${code(r)}\``).join(', ');
-  let md = `- **${f.level}** ${rules} — ${inline(f.message)} _(${inline(f.where)})_\n`;
+  let md = `- **${f.status}** ${f.level} ${f.role} ${rules} — \`${code(f.check)}\`${f.message ? `: ${inline(f.message)}` : ''} _(${inline(f.where)})_\n`;
   if (f.request) md += `  - request: \`${code(`${f.request.method} ${f.request.path}`)}\`${f.request.status !== undefined ? ` → ${f.request.status}` : ''}\n`;
   if (f.expected !== undefined || f.actual !== undefined) {
     md += `\n  Expected:\n${fence(prettyJson(f.expected, JSON_CHARS), '  ')}\n  Actual:\n${fence(prettyJson(f.actual, JSON_CHARS), '  ')}\n`;

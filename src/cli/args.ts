@@ -39,24 +39,25 @@ Selection:
 
 Run:
   --report-dir DIR            where reports and logs go (default reports/)
-  --expectations FILE         known deviations; differences from it fail the run (one target;
+  --deviations FILE           known deviations; differences from it fail the run (one target;
                               with several, use KIND=FILE). Default for the local targets:
-                              fixtures/expectations/<synapse|dendrite>.yaml
-  --no-expectations           judge every scenario on its own
+                              fixtures/deviations/<synapse|dendrite>.yaml
+  --no-deviations             judge every scenario on its own
   --concurrency N             scenarios at once (default 8)
   --sync-timeout MS           deadline of one sync wait (default 15000)
   --runs N                    (bench) number of suite runs to time (default 1)
 
 Exit codes: 0 conformant (no unexpected MUST failure), 1 non-conformant or differs from the
-expectations, 2 bad usage or a bad scenario, 3 the target could not be started or reached,
+deviations, 2 bad usage or a bad scenario, 3 the target could not be started or reached,
 75 the container target was skipped because no container runtime can run here
 (RC_CONTAINER_SKIP_EXIT overrides that code; the report marks every scenario skip).
 `;
 
 export class UsageError extends Error {}
 
-export type TargetKind = 'synapse' | 'dendrite' | 'url' | 'container';
-const KINDS: TargetKind[] = ['synapse', 'dendrite', 'url', 'container'];
+import { TARGET_KINDS, type TargetKind } from '../model.ts';
+export type { TargetKind } from '../model.ts';
+const KINDS: readonly TargetKind[] = TARGET_KINDS;
 
 export interface CliOptions {
   command: 'run' | 'list' | 'lint' | 'bench' | 'help';
@@ -75,9 +76,9 @@ export interface CliOptions {
   tags: string[];
   spec: string;
   reportDir: string;
-  /** Expectations files by target kind ('*' when one file was given for a single target). */
-  expectations: Record<string, string>;
-  noExpectations: boolean;
+  /** Deviations files by target kind ('*' when one file was given for a single target). */
+  deviations: Record<string, string>;
+  noDeviations: boolean;
   concurrency: number;
   syncTimeoutMs: number;
   runs: number;
@@ -114,8 +115,8 @@ export function parseCli(argv: string[]): CliOptions {
         tag: { type: 'string', multiple: true },
         spec: { type: 'string' },
         'report-dir': { type: 'string' },
-        expectations: { type: 'string', multiple: true },
-        'no-expectations': { type: 'boolean' },
+        deviations: { type: 'string', multiple: true },
+        'no-deviations': { type: 'boolean' },
         concurrency: { type: 'string' },
         'sync-timeout': { type: 'string' },
         runs: { type: 'string' },
@@ -135,12 +136,12 @@ export function parseCli(argv: string[]): CliOptions {
   if (targets.includes('container') && !v.image) throw new UsageError('--target container needs --image NAME');
   const containerNetwork = (v['container-network'] ?? process.env.RC_CONTAINER_NETWORK ?? 'bridge') as 'bridge' | 'host';
   if (!['bridge', 'host'].includes(containerNetwork)) throw new UsageError('--container-network must be bridge or host');
-  const expectations: Record<string, string> = {};
-  for (const e of v.expectations ?? []) {
-    const m = /^(synapse|dendrite|url|container)=(.+)$/.exec(e);
-    if (m) expectations[m[1]!] = m[2]!;
-    else if (targets.length === 1) expectations['*'] = e;
-    else throw new UsageError(`with several targets, give --expectations as KIND=FILE (got "${e}")`);
+  const deviations: Record<string, string> = {};
+  for (const e of v.deviations ?? []) {
+    const m = new RegExp(`^(${KINDS.join('|')})=(.+)$`).exec(e);
+    if (m) deviations[m[1]!] = m[2]!;
+    else if (targets.length === 1) deviations['*'] = e;
+    else throw new UsageError(`with several targets, give --deviations as KIND=FILE (got "${e}")`);
   }
   if (v.homeserver) {
     try {
@@ -154,7 +155,7 @@ export function parseCli(argv: string[]): CliOptions {
   if (!['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
   const spec = v.spec ?? 'v1.19';
   if (!/^(v1\.\d+|r0\.\d+\.\d+)$/.test(spec)) throw new UsageError(`--spec must look like v1.19 or r0.6.1, got "${spec}"`);
-  if (v.expectations?.length && v['no-expectations']) throw new UsageError('--expectations and --no-expectations exclude each other');
+  if (v.deviations?.length && v['no-deviations']) throw new UsageError('--deviations and --no-deviations exclude each other');
   return {
     command,
     targets,
@@ -172,8 +173,8 @@ export function parseCli(argv: string[]): CliOptions {
     tags: v.tag ?? [],
     spec,
     reportDir: v['report-dir'] ?? 'reports',
-    expectations,
-    noExpectations: v['no-expectations'] ?? false,
+    deviations,
+    noDeviations: v['no-deviations'] ?? false,
     concurrency: positiveInt('concurrency', v.concurrency, 8),
     syncTimeoutMs: positiveInt('sync-timeout', v['sync-timeout'], 15_000),
     runs: positiveInt('runs', v.runs, 1),

@@ -1,21 +1,13 @@
 // `npm run bench`: start-up costs and the suite's own speed. A benchmark to read, not a timed test.
 import { resolve } from 'node:path';
-import type { CliOptions, TargetKind } from './args.ts';
-import type { TargetHandle } from '../targets/target.ts';
-import type { Scenario } from '../scenario/types.ts';
-import type { RuleInfo } from '../model.ts';
-import type { Expectations } from '../runner/expectations.ts';
-import type { SuiteRun } from './main.ts';
+import type { CliOptions } from './args.ts';
+import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
+import { runSuite } from './run-suite.ts';
+import { loadSelection, makePlan, planFor, type Io } from './run.ts';
+import { loadDeviations } from '../runner/deviations.ts';
+import { probeCapabilities } from '../targets/capabilities.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
-
-interface BenchDeps {
-  load: (o: CliOptions) => { scenarios: Scenario[]; selected: Scenario[]; rules: RuleInfo[] };
-  expectationsFor: (o: CliOptions, kind: TargetKind, known: Set<string>) => Expectations | undefined;
-  startTarget: (o: CliOptions, kind: TargetKind, reportDir: string) => Promise<TargetHandle>;
-  runSuite: (o: CliOptions, t: TargetHandle, s: Scenario[], e?: Expectations) => Promise<SuiteRun>;
-  log: (l: string) => void;
-  out: (l: string) => void;
-}
+import type { Capability } from '../scenario/types.ts';
 
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
@@ -31,28 +23,31 @@ async function timeStart(reportDir: string, log: (l: string) => void, version: s
   return ms;
 }
 
-export async function runBench(opts: CliOptions, deps: BenchDeps): Promise<number> {
+export async function runBench(opts: CliOptions, io: Io): Promise<number> {
   const reportDir = resolve(opts.reportDir, 'bench');
   const lines: string[] = [];
   const kind = opts.targets[0]!;
   if (kind === 'synapse') {
     // Warm-up start: installs Synapse and builds the database template if this machine lacks them.
-    await timeStart(reportDir, deps.log, opts.synapseVersion, false);
+    await timeStart(reportDir, io.log, opts.synapseVersion, false);
     const cold: number[] = [];
     const warm: number[] = [];
-    for (let i = 0; i < 3; i++) cold.push(await timeStart(reportDir, deps.log, opts.synapseVersion, true));
-    for (let i = 0; i < 3; i++) warm.push(await timeStart(reportDir, deps.log, opts.synapseVersion, false));
+    for (let i = 0; i < 3; i++) cold.push(await timeStart(reportDir, io.log, opts.synapseVersion, true));
+    for (let i = 0; i < 3; i++) warm.push(await timeStart(reportDir, io.log, opts.synapseVersion, false));
     lines.push('Synapse start-up, process start to /_matrix/client/versions answering (3 starts each):');
     lines.push(`  cold, fresh database (schema migration): ${cold.map(seconds).join(', ')}`);
     lines.push(`  warm, from the cached database template: ${warm.map(seconds).join(', ')}`);
   }
-  const { scenarios, selected } = deps.load(opts);
-  const expectations = deps.expectationsFor(opts, kind, new Set(scenarios.map((s) => s.id)));
-  const target = await deps.startTarget(opts, kind, reportDir);
+  const { scenarios, rules, selected } = loadSelection(opts);
+  const file = deviationsFileFor(opts, kind);
+  const deviations = file ? loadDeviations(file, new Set(scenarios.map((s) => s.id))) : undefined;
+  const target = await (TARGETS[kind] as TargetEntry).start(opts, { reportDir, log: io.log });
   try {
+    const caps = await probeCapabilities(target, new Set<Capability>(selected.flatMap((s) => s.needs)));
+    const { runnable } = planFor(selected, opts.spec, caps);
     for (let i = 0; i < opts.runs; i++) {
-      const run = await deps.runSuite(opts, target, selected, expectations);
-      const ran = run.results.filter((r) => r.status !== 'skip');
+      const run = await runSuite(makePlan(opts, target, runnable, rules, deviations), { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: () => {} });
+      const ran = [...run.results.values()];
       const durations = ran.map((r) => r.durationMs).sort((a, b) => a - b);
       const total = ran.reduce((a, r) => a + r.durationMs, 0);
       const http = ran.reduce((a, r) => a + r.httpWaitMs, 0);
@@ -61,11 +56,11 @@ export async function runBench(opts: CliOptions, deps: BenchDeps): Promise<numbe
       lines.push(`  per scenario: p50 ${pct(durations, 50)} ms, p95 ${pct(durations, 95)} ms, max ${durations[durations.length - 1] ?? 0} ms`);
       lines.push(`  slowest: ${slowest.map((r) => `${r.id} ${r.durationMs} ms`).join('; ')}`);
       lines.push(`  harness share outside HTTP waits: ${total ? (((total - http) / total) * 100).toFixed(1) : '0'}% of scenario time`);
-      lines.push(`  unexpected verdicts: ${run.results.filter((r) => r.unexpected).length}`);
+      lines.push(`  unexpected verdicts: ${ran.filter((r) => r.unexpected).length}`);
     }
   } finally {
     await target.stop();
   }
-  deps.out(lines.join('\n'));
+  io.out(lines.join('\n'));
   return 0;
 }

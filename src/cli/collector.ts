@@ -2,9 +2,14 @@
 // and prints one line per scenario, with h2spec-style detail for results that need attention.
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { ScenarioResult } from '../model.ts';
-import '../runner/suite-config.ts';
+import { MARK } from '../verdict.ts';
+import { expectedStatus } from '../runner/result.ts';
+import '../runner/plan.ts';
 
-const MARK: Record<string, string> = { pass: '✓', fail: '×', 'non-strict': '~', info: 'i', unsupported: '-', skip: '○', error: '!' };
+export function resultLine(r: ScenarioResult): string {
+  const flag = r.unexpected ? `  UNEXPECTED (expected ${expectedStatus(r)})` : r.deviation ? '  (known deviation)' : '';
+  return `  ${MARK[r.status]} ${r.status.padEnd(11)} ${r.id}  ${r.durationMs} ms${r.tentative ? ` [tentative ${r.tentative}]` : ''}${flag}`;
+}
 
 export class ResultCollector implements Reporter {
   readonly results = new Map<string, ScenarioResult>();
@@ -15,19 +20,17 @@ export class ResultCollector implements Reporter {
     const meta = testCase.meta().rc;
     if (meta) {
       this.results.set(meta.id, meta);
-      const flag = meta.unexpected ? `  UNEXPECTED (expected ${meta.expected})` : meta.expectationReason ? '  (known deviation)' : '';
-      this.out(`  ${MARK[meta.status] ?? '?'} ${meta.status.padEnd(11)} ${meta.id}  ${meta.durationMs} ms${flag}`);
+      this.out(resultLine(meta));
       if (meta.unexpected) {
         const err = testCase.result().errors?.[0]?.message;
         if (err) this.out(err.split('\n').map((l) => `      ${l}`).join('\n'));
       }
       return;
     }
-    const state = testCase.result().state;
-    if (state === 'failed') {
+    if (testCase.result().state === 'failed') {
       const msg = testCase.result().errors?.map((e) => e.message).join('\n') ?? 'failed';
       this.errors.push(`${testCase.name}: ${msg}`);
-      this.out(`  ! error       ${testCase.name}: ${msg.split('\n')[0]}`);
+      this.out(`  ${MARK.error} error       ${testCase.name}: ${msg.split('\n')[0]}`);
     }
   }
 

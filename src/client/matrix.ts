@@ -15,8 +15,8 @@ export interface ClientOptions {
   baseUrl: string;
   /** `v3` by default; `r0` for servers that predate spec v1.1. */
   pathVersion?: 'v3' | 'r0';
-  /** Called with the milliseconds each response took, for per-scenario accounting. */
-  onResponse?: (ms: number) => void;
+  /** Called with each exchange and the milliseconds it took, for per-scenario accounting. */
+  onExchange?: (record: RequestRecord, ms: number) => void;
 }
 
 export interface Auth {
@@ -48,7 +48,6 @@ export class MatrixApi {
       raw: options.raw,
       timeoutMs: options.timeoutMs,
     });
-    this.opts.onResponse?.(res.ms);
     const record: RequestRecord = {
       method,
       path: pathWithQuery,
@@ -56,6 +55,7 @@ export class MatrixApi {
       status: res.status,
       response: res.json ?? (res.text.length > 500 ? res.text.slice(0, 500) + '…' : res.text),
     };
+    this.opts.onExchange?.(record, res.ms);
     return { status: res.status, json: res.json, text: res.text, record, ms: res.ms };
   }
 }

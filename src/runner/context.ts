@@ -1,49 +1,78 @@
-// Per-scenario state: what names stand for, where each actor's sync stream is, and what was found.
+// Everything one scenario run knows, in one place: what its names stand for, where each stream
+// position is, its fake federation server, and the verdicts of its checks.
 import { createHash } from 'node:crypto';
 import type { MatrixUser, MatrixApi } from '../client/matrix.ts';
 import type { Registrar } from '../client/register.ts';
-import type { Finding, Level, RequestRecord } from '../model.ts';
+import type { CheckResult, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
-import type { Resolver } from './checks.ts';
 import type { FakeHomeserver } from '../federation/fake-server.ts';
+import type { Level } from '../verdict.ts';
+import type { Resolver } from './kinds.ts';
+import type { ThreadWant } from './receipts.ts';
+import { fillPath, fillValue, type PlaceholderValues } from './placeholders.ts';
+import { judge, type CheckSpec, type ScenarioFacts, type Verdict } from './record.ts';
 
 export interface RunSettings {
   /** Per-run prefix carried by every user and room the suite creates. */
   runPrefix: string;
-  /** Deadline of one sync_until, unless the scenario sets its own. */
+  /** Deadline of one wait, unless the scenario sets its own. */
   syncTimeoutMs: number;
   /** Long-poll timeout of one /sync request. */
   pollMs: number;
   /** The target's server name, when known up front (else learnt from the first local user ID). */
   serverName?: string;
+  /** Each catalogue rule's level. */
+  ruleLevels: ReadonlyMap<string, Level>;
 }
-
-/** Thrown to end a scenario early: its verdict is already decided by the findings so far. */
-export class StopScenario extends Error {}
 
 /** The harness or the target broke: the scenario's status is error, not a verdict. */
 export class HarnessError extends Error {
-  constructor(message: string, readonly request?: RequestRecord) {
+  constructor(
+    message: string,
+    readonly request?: RequestRecord,
+  ) {
     super(message);
     this.name = 'HarnessError';
   }
+}
+
+/** The target lacks something the scenario needs (a room version, say): `unsupported`, not error. */
+export class Unsupported extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Unsupported';
+  }
+}
+
+const TRANSCRIPT_LIMIT = 80;
+
+/** Per-scenario federation state: the fake server and what the steps built for it. */
+export interface FederationState {
+  fake?: FakeHomeserver;
+  /** PDUs built by `remote_send ... hold: true`, by event name, waiting for `remote_release`. */
+  held: Map<string, { roomName?: string; event: object; eventId: string }>;
+  /** The fake's recent log lines, for harness errors. */
+  log: string[];
+  /** Transaction names used by the scenario → the txn IDs actually sent. */
+  txnIds: Map<string, string>;
 }
 
 export class ScenarioContext implements Resolver {
   readonly users = new Map<string, MatrixUser>();
   readonly rooms = new Map<string, string>();
   readonly events = new Map<string, string>();
-  /** Each actor's next_batch: every incremental wait starts where the previous one ended. */
-  readonly since = new Map<string, string>();
-  readonly findings: Finding[] = [];
+  /** Stream positions: each actor's next_batch, and the index of the next EDU to read. */
+  readonly positions = { sync: new Map<string, string>(), edus: 0 };
+  readonly fed: FederationState = { held: new Map(), log: [], txnIds: new Map() };
+  readonly checks: CheckResult[] = [];
+  /** The failed precondition that stopped the scenario. */
+  blocked?: CheckResult;
+  readonly transcript: RequestRecord[] = [];
+  /** Always-on problems already reported, so that one broken shape is reported once. */
+  private readonly reported = new Set<string>();
   private txn = 0;
   readonly tag: string;
-  /** The scenario's fake remote homeserver, started lazily for federation scenarios. */
-  fake?: FakeHomeserver;
-  /** Index in fake.received.edus where the next federation wait starts. */
-  eduSince = 0;
-  /** Transaction names used by the scenario → the txn IDs actually sent. */
-  readonly txnIds = new Map<string, string>();
+  private readonly facts: ScenarioFacts;
 
   constructor(
     readonly scenario: Scenario,
@@ -52,7 +81,10 @@ export class ScenarioContext implements Resolver {
     readonly settings: RunSettings,
   ) {
     this.tag = createHash('sha256').update(scenario.id).digest('hex').slice(0, 6);
+    this.facts = { rules: scenario.rules, level: scenario.level, ruleLevels: settings.ruleLevels };
   }
+
+  // ---------------------------------------------------------------------------------------- names
 
   localpart(actor: string): string {
     return `${this.settings.runPrefix}_${this.tag}_${actor}`;
@@ -62,37 +94,41 @@ export class ScenarioContext implements Resolver {
     return `${this.settings.runPrefix}.${this.tag}.${++this.txn}.${Date.now()}`;
   }
 
-  user(ref: string): string {
-    if (ref.startsWith('@')) return ref;
-    if (this.scenario.remote_users.includes(ref) && !this.users.has(ref)) return this.remoteUser(ref);
-    const u = this.users.get(ref);
-    if (!u) throw new HarnessError(`actor ${ref} is not registered`);
-    return u.userId;
-  }
-
-  /** A remote actor's user ID on the fake server: `@<localpart>:127.0.0.1:<port>`. */
-  remoteUser(name: string): string {
-    if (!this.scenario.remote_users.includes(name)) throw new HarnessError(`${name} is not listed under remote_users`);
-    if (!this.fake) throw new HarnessError(`remote actor ${name} used before the fake federation server started`);
-    return this.fake.userId(this.localpart(name));
-  }
-
-  /** The fake remote homeserver; a HarnessError when the scenario has none. */
-  federation(): FakeHomeserver {
-    if (!this.fake) throw new HarnessError('this step needs the fake federation server, which did not start');
-    return this.fake;
-  }
-
   actor(name: string): MatrixUser {
     const u = this.users.get(name);
     if (!u) throw new HarnessError(`actor ${name} is not registered`);
     return u;
   }
 
-  room(name: string): string {
-    const id = this.rooms.get(name);
-    if (!id) throw new HarnessError(`room ${name} has not been created`);
+  user(ref: string): string {
+    if (ref.startsWith('@')) return ref;
+    if (this.scenario.remote_users.includes(ref)) return this.remoteUser(ref);
+    return this.actor(ref).userId;
+  }
+
+  /** A remote actor's user ID on the fake server: `@<localpart>:<fake server name>`. */
+  remoteUser(name: string): string {
+    if (!this.scenario.remote_users.includes(name)) throw new HarnessError(`${name} is not listed under remote_users`);
+    return this.federation().userId(this.localpart(name));
+  }
+
+  /** The fake remote homeserver; a HarnessError when the scenario has none. */
+  federation(): FakeHomeserver {
+    if (!this.fed.fake) throw new HarnessError('this step needs the fake federation server, which did not start');
+    return this.fed.fake;
+  }
+
+  /** A room by name; without a name, the scenario's only room. */
+  room(name?: string): string {
+    const key = name ?? (this.rooms.size === 1 ? [...this.rooms.keys()][0]! : undefined);
+    const id = key === undefined ? undefined : this.rooms.get(key);
+    if (!id) throw new HarnessError(name ? `room ${name} has not been created` : 'no room has been created yet');
     return id;
+  }
+
+  /** A room name, or a literal room ID starting with `!`. */
+  roomRef(ref: string): string {
+    return ref.startsWith('!') ? ref : this.room(ref);
   }
 
   event(ref: string): string {
@@ -102,45 +138,71 @@ export class ScenarioContext implements Resolver {
     return id;
   }
 
-  thread(ref: string): string {
-    return ref === 'main' ? 'main' : this.event(ref);
+  thread(ref: string | null | undefined): ThreadWant {
+    return ref === undefined || ref === null || ref === 'main' ? ref : this.event(ref);
   }
 
   nowMs(): number {
     return Date.now();
   }
 
-  /** Replaces names in a path template: {room:NAME}, {event:NAME}, {user:NAME}. */
-  fillPath(template: string): string {
-    return template.replace(/\{(room|event|user):([^}]+)\}/g, (_, kind: string, name: string) => {
-      const value = kind === 'room' ? this.room(name) : kind === 'event' ? this.event(name) : this.user(name);
-      return encodeURIComponent(value);
-    });
+  // ---------------------------------------------------------------------------------------- placeholders
+
+  private readonly values: PlaceholderValues = {
+    named: (kind, name) => (kind === 'room' ? this.roomRef(name) : kind === 'event' ? this.event(name) : kind === 'remote' ? this.remoteUser(name) : this.user(name)),
+    bare: (kind) => (kind === 'remote_server' ? this.federation().serverName : this.serverName()),
+    nowMs: () => this.nowMs(),
+  };
+
+  fill<T>(value: T): T {
+    return fillValue(value, this.values);
   }
+
+  fillPath(template: string): string {
+    return fillPath(template, this.values);
+  }
+
+  /** The target's server name: configured, else the domain of a local user. */
+  serverName(): string {
+    if (this.settings.serverName) return this.settings.serverName;
+    const first = this.users.values().next().value;
+    if (!first) throw new HarnessError('the target server name is unknown before any user is registered');
+    return first.userId.slice(first.userId.indexOf(':') + 1);
+  }
+
+  // ---------------------------------------------------------------------------------------- verdicts
+
+  /** Records a check's verdict; a failed precondition marks the scenario blocked. */
+  record(spec: CheckSpec, verdict: Verdict): CheckResult {
+    const result = judge(spec, verdict, this.facts);
+    this.checks.push(result);
+    if (result.role === 'precondition' && result.status !== 'pass' && result.status !== 'info') this.blocked ??= result;
+    return result;
+  }
+
+  private readonly autos = new Map<string, { spec: CheckSpec; failed: boolean }>();
 
   /**
-   * Replaces {room:NAME}, {event:NAME} and {user:NAME} in every string and key of a value, so that
-   * filters, event content and account data can name things without IDs.
+   * An always-on check (a wire schema on every response) ran: a problem is recorded once per
+   * scenario (the same broken shape repeats on every response), and a check that never found one
+   * is recorded as a pass when the scenario ends.
    */
-  fill<T>(value: T): T {
-    const one = (str: string) =>
-      str.replace(/\{(room|event|user):([^}]+)\}/g, (_, kind: string, name: string) => (kind === 'room' ? this.room(name) : kind === 'event' ? this.event(name) : this.user(name)));
-    const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') return one(v);
-      if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [one(k), walk(x)]));
-      return v;
-    };
-    return walk(value) as T;
+  auto(key: string, spec: CheckSpec, problem?: Omit<Verdict, 'ok'> & { message: string }): void {
+    let a = this.autos.get(key);
+    if (!a) this.autos.set(key, (a = { spec: { ...spec, auto: true }, failed: false }));
+    if (!problem || this.reported.has(`${key} ${problem.message}`)) return;
+    this.reported.add(`${key} ${problem.message}`);
+    a.failed = true;
+    this.record({ ...spec, auto: true }, { ok: false, ...problem });
   }
 
-  add(f: Finding): void {
-    this.findings.push(f);
+  /** Records the always-on checks that held on everything they saw. */
+  finishAuto(): void {
+    for (const a of this.autos.values()) if (!a.failed) this.record({ ...a.spec, where: 'every response of the scenario' }, { ok: true });
   }
 
-  /** The level a check is judged at: its own, else the scenario's. */
-  levelOf(own?: Level): Level {
-    if (this.scenario.level === 'INFO') return 'INFO';
-    return own ?? this.scenario.level;
+  keep(record: RequestRecord): void {
+    if (this.transcript.length >= TRANSCRIPT_LIMIT) this.transcript.shift();
+    this.transcript.push(record);
   }
 }

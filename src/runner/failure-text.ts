@@ -1,6 +1,8 @@
 // Failure text in the manner of h2spec: what was checked, the rule, expected against actual, and
 // the request that produced it.
 import type { ScenarioResult, RuleInfo } from '../model.ts';
+import { isBroken } from '../verdict.ts';
+import { expectedStatus } from './result.ts';
 
 function short(value: unknown, max = 600): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -8,16 +10,22 @@ function short(value: unknown, max = 600): string {
   return text.length > max ? text.slice(0, max) + '…' : text;
 }
 
-export function failureText(r: ScenarioResult, rules: Map<string, RuleInfo>): string {
-  const lines: string[] = [];
-  const head = r.unexpected && r.status === 'pass' ? `unexpected pass: the expectations file says ${r.expected}${r.expectationReason ? ` (${r.expectationReason})` : ''}; remove the entry` : `${r.status}${r.unexpected ? ` (expected ${r.expected})` : ''}: ${r.message}`;
-  lines.push(`${r.id} — ${r.title}`, `  ${r.file}`, `  ${head}`);
-  for (const f of r.findings.filter((f) => f.level !== 'INFO').slice(0, 4)) {
-    for (const id of f.rules) lines.push(`  -> ${id}: ${rules.get(id)?.text ?? '(unknown rule)'}`);
-    lines.push(`     at ${f.where}: ${f.message}`);
-    if (f.expected !== undefined) lines.push(`     Expected: ${short(f.expected)}`);
-    if (f.actual !== undefined) lines.push(`       Actual: ${short(f.actual)}`);
-    if (f.request) lines.push(`      Request: ${f.request.method} ${f.request.path}${f.request.body !== undefined ? ' ' + short(f.request.body, 200) : ''} -> ${f.request.status ?? '?'}`);
+export function failureText(r: ScenarioResult, rules: ReadonlyMap<string, RuleInfo>): string {
+  const expected = expectedStatus(r);
+  const head =
+    r.unexpected && r.status === 'pass'
+      ? `unexpected pass: the deviations file says ${r.deviation?.status.join(' or ') ?? expected}${r.deviation ? ` (${r.deviation.reason})` : ''}; remove the entry`
+      : `${r.status}${r.unexpected ? ` (expected ${expected})` : ''}: ${r.message}`;
+  const lines = [`${r.id} — ${r.title}`, `  ${r.file}`, `  ${head}`];
+  for (const c of r.checks.filter((x) => x.role !== 'record' && isBroken(x.status)).slice(0, 4)) {
+    for (const id of c.rules) {
+      const rule = rules.get(id);
+      lines.push(`  -> ${id} (${rule?.level ?? '?'}): ${rule?.quote ? `"${rule.quote}"` : rule?.text ?? '(unknown rule)'}`);
+    }
+    lines.push(`     ${c.role === 'precondition' ? 'precondition ' : ''}at ${c.where}: ${c.message ?? c.check}`);
+    if (c.expected !== undefined) lines.push(`     Expected: ${short(c.expected)}`);
+    if (c.actual !== undefined) lines.push(`       Actual: ${short(c.actual)}`);
+    if (c.request) lines.push(`      Request: ${c.request.method} ${c.request.path}${c.request.body !== undefined ? ' ' + short(c.request.body, 200) : ''} -> ${c.request.status ?? '?'}`);
   }
   return lines.join('\n');
 }

@@ -1,16 +1,16 @@
-// Runs one scenario against a live target and returns its result. Never throws: a harness or
-// target failure becomes status error, with the cause in the message.
+// Runs one scenario against a live target. Never throws: a harness or target failure becomes
+// status error, with the cause in the message. Checks are soft: a failed check is recorded and the
+// scenario goes on, except after a failed precondition, which blocks it.
 import { MatrixApi, MatrixUser } from '../client/matrix.ts';
 import type { Registrar } from '../client/register.ts';
 import { TransportError } from '../client/http.ts';
-import type { Finding, ScenarioResult } from '../model.ts';
+import type { CheckResult, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { HarnessError, ScenarioContext, StopScenario, type RunSettings } from './context.ts';
-import { runStep } from './steps.ts';
-import { markPosition } from './sync-wait.ts';
-import { needsFederation, startFederation, stopFederation } from './federation-steps.ts';
-import { verdictOf, defaultExpected } from './verdict.ts';
-import type { Expectations } from './expectations.ts';
+import { isBroken, worst, type Status } from '../verdict.ts';
+import { HarnessError, ScenarioContext, Unsupported, type RunSettings } from './context.ts';
+import { runStep } from './steps/index.ts';
+import { markPosition } from './streams/sync.ts';
+import { startFederation, stopFederation } from './federation.ts';
 
 export interface RunDeps {
   api: MatrixApi;
@@ -18,72 +18,86 @@ export interface RunDeps {
   settings: RunSettings;
 }
 
-function summarize(findings: Finding[], status: ScenarioResult['status']): string {
-  if (status === 'pass') {
-    const notes = findings.filter((f) => f.level === 'INFO');
-    return notes.length ? `pass; ${notes.map((f) => f.message).join('; ')}` : 'pass';
-  }
-  if (status === 'info') return findings.map((f) => f.message).join('; ') || 'observed the expected behaviour';
-  const first = findings.find((f) => f.level !== 'INFO');
-  return first ? `${first.where}: ${first.message}` : status;
+/** What a run of a scenario found; result.ts turns it into a ScenarioResult. */
+export interface ScenarioOutcome {
+  status: Status;
+  message: string;
+  checks: CheckResult[];
+  durationMs: number;
+  httpWaitMs: number;
+  transcript?: RequestRecord[];
 }
 
-export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Omit<ScenarioResult, 'expected' | 'unexpected'>> {
+/** The scenario's status: the worst of its checks; a failed precondition counts as blocked. */
+export function verdictOf(scenario: Pick<Scenario, 'level'>, checks: readonly CheckResult[]): Status {
+  let status: Status = scenario.level === 'INFO' ? 'info' : 'pass';
+  for (const c of checks) {
+    if (c.role === 'record') continue;
+    if (c.role === 'precondition') status = isBroken(c.status) ? worst(status, 'blocked') : status;
+    else status = worst(status, c.status);
+  }
+  return status;
+}
+
+function messageFor(status: Status, scenario: Scenario, checks: readonly CheckResult[], blocked?: CheckResult): string {
+  const records = checks.filter((c) => c.role === 'record' && c.message).map((c) => c.message);
+  if (status === 'pass') return records.length ? `pass; ${records.join('; ')}` : 'pass';
+  if (status === 'info') return records.join('; ') || 'observed the expected behaviour';
+  const firstBroken = checks.find((c) => c.role === 'assert' && isBroken(c.status));
+  if (status === 'blocked' && blocked) {
+    const cause = blocked.rules.length ? `precondition ${blocked.rules.join(', ')} failed` : 'a setup check failed';
+    return `${scenario.rules.join(', ')} could not be exercised: ${cause} at ${blocked.where}: ${blocked.message ?? blocked.check}`;
+  }
+  return firstBroken ? `${firstBroken.where}: ${firstBroken.message ?? firstBroken.check}` : status;
+}
+
+function failureOf(err: unknown): { status: Status; message: string } {
+  if (err instanceof Unsupported) return { status: 'unsupported', message: err.message };
+  if (err instanceof HarnessError) return { status: 'error', message: err.message };
+  if (err instanceof TransportError) return { status: 'error', message: `no answer from ${err.url.replace(/\?.*/, '')}: ${err.message.split(': ').slice(1).join(': ')}` };
+  return { status: 'error', message: `harness error: ${(err as Error)?.stack ?? String(err)}` };
+}
+
+export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<ScenarioOutcome> {
   const started = performance.now();
   let httpWaitMs = 0;
-  // A scenario-local client, so that the time spent waiting on the server is counted per scenario.
-  const api = new MatrixApi({ ...deps.api.opts, onResponse: (ms) => (httpWaitMs += ms) });
-  const ctx = new ScenarioContext(scenario, api, deps.registrar, deps.settings);
-  let errorMessage: string | undefined;
+  let ctx: ScenarioContext | undefined;
+  // A scenario-local client: the time spent waiting on the server and the requests are its own.
+  const api = new MatrixApi({
+    ...deps.api.opts,
+    onExchange: (record, ms) => {
+      httpWaitMs += ms;
+      ctx?.keep(record);
+    },
+  });
+  ctx = new ScenarioContext(scenario, api, deps.registrar, deps.settings);
+  let failure: { status: Status; message: string } | undefined;
   try {
     await Promise.all(
       scenario.users.map(async (actor) => {
-        const user = await deps.registrar.register(ctx.localpart(actor));
-        ctx.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId));
+        const user = await deps.registrar.register(ctx!.localpart(actor));
+        ctx!.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId));
       }),
     );
-    // One fake remote homeserver per federation scenario, on a fresh port: no backoff or key cache is
-    // shared between scenarios. It starts while the sync positions are taken.
-    await Promise.all([
-      ...scenario.users.map((actor) => markPosition(ctx, actor)),
-      ...(needsFederation(scenario) ? [startFederation(ctx, api.baseUrl)] : []),
-    ]);
-    for (const [i, step] of scenario.steps.entries()) await runStep(ctx, step, i);
-  } catch (err) {
-    if (err instanceof StopScenario) {
-      /* the findings carry the verdict */
-    } else if (err instanceof HarnessError) {
-      errorMessage = err.message;
-      if (err.request) ctx.add({ where: 'harness', rules: [], level: 'INFO', message: err.message, request: err.request });
-    } else if (err instanceof TransportError) {
-      errorMessage = `no answer from ${err.url.replace(/\?.*/, '')}: ${err.message.split(': ').slice(1).join(': ')}`;
-    } else {
-      errorMessage = `harness error: ${(err as Error)?.stack ?? String(err)}`;
+    await Promise.all([...scenario.users.map((actor) => markPosition(ctx!, actor)), ...(scenario.needs.includes('federation') ? [startFederation(ctx, api.baseUrl)] : [])]);
+    for (const [i, step] of scenario.steps.entries()) {
+      const line = scenario.stepLines[i];
+      await runStep(ctx, step, { where: `step ${i + 1} ${Object.keys(step)[0]}${line ? ` (line ${line})` : ''}` });
+      if (ctx.blocked) break;
     }
+  } catch (err) {
+    failure = failureOf(err);
   } finally {
     await stopFederation(ctx);
   }
-  const status = errorMessage ? 'error' : verdictOf(scenario.level, ctx.findings);
+  ctx.finishAuto();
+  const status = failure ? worst(failure.status, verdictOf(scenario, ctx.checks)) : verdictOf(scenario, ctx.checks);
   return {
-    id: scenario.id,
-    title: scenario.title,
-    file: scenario.file,
-    area: scenario.area,
-    rules: scenario.rules,
-    level: scenario.level,
-    tags: scenario.tags,
     status,
+    message: failure?.message ?? messageFor(status, scenario, ctx.checks, ctx.blocked),
+    checks: ctx.checks,
     durationMs: Math.round(performance.now() - started),
     httpWaitMs: Math.round(httpWaitMs),
-    message: errorMessage ?? summarize(ctx.findings, status),
-    findings: ctx.findings,
+    ...(status !== 'pass' ? { transcript: ctx.transcript } : {}),
   };
-}
-
-export function applyExpectations(result: Omit<ScenarioResult, 'expected' | 'unexpected'>, expectations: Expectations | undefined): ScenarioResult {
-  const dev = expectations?.deviations.get(result.id);
-  const allowed = dev ? (Array.isArray(dev.status) ? dev.status : [dev.status]) : [result.status === 'skip' ? 'skip' : defaultExpected(result.level)];
-  const expected = allowed.includes(result.status) ? result.status : allowed[0]!;
-  const intermittent = allowed.length > 1 ? ` (intermittent: ${allowed.join(' or ')})` : '';
-  return { ...result, expected, unexpected: !allowed.includes(result.status), ...(dev ? { expectationReason: dev.reason + intermittent } : {}) };
 }

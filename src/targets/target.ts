@@ -1,6 +1,7 @@
 // What the runner needs to know about the server under test, whatever started it.
 import type { RegistrationConfig } from '../client/register.ts';
 import type { TargetReport } from '../model.ts';
+import type { Capability } from '../scenario/types.ts';
 
 export interface TargetHandle {
   id: string;
@@ -13,6 +14,8 @@ export interface TargetHandle {
   startup?: { ms: number; cold: boolean };
   /** Values that must never appear in a report or a log the suite writes. */
   secrets: string[];
+  /** Capabilities the target declares itself (a local target knows what its config enables). */
+  capabilities?: Partial<Record<Capability, { ok: boolean; reason?: string }>>;
   /** Why the target is no longer usable, or null while it is. */
   failure(): string | null;
   stop(): Promise<void>;

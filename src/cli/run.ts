@@ -1,0 +1,180 @@
+// `receipts-conformance run`: every input is read and checked before any target starts, then each
+// target runs the planned scenarios, and the reports cover all of them.
+import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
+import type { CliOptions } from './args.ts';
+import { UsageError } from './args.ts';
+import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
+import { runSuite } from './run-suite.ts';
+import { loadScenarios, defaultSpecsDir } from '../scenario/loader.ts';
+import { projectRoot } from '../scenario/schema.ts';
+import type { Capability, Scenario } from '../scenario/types.ts';
+import { loadDeviations, type Deviations } from '../runner/deviations.ts';
+import { selectScenarios, inSpecRange, outOfRangeReason } from '../runner/selection.ts';
+import { resultFor } from '../runner/result.ts';
+import type { RunPlan } from '../runner/plan.ts';
+import { ContainerRuntimeUnavailable } from '../targets/container.ts';
+import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
+import type { TargetHandle } from '../targets/target.ts';
+import { summarise, type ComplianceReport, type RuleInfo, type ScenarioResult, type TargetKind, type TargetReport } from '../model.ts';
+import { writeReports } from '../../reporters/index.ts';
+import { suiteVersion } from './version.ts';
+
+export const EXIT = { OK: 0, NONCONFORMANT: 1, USAGE: 2, TARGET: 3, CONTAINER_SKIPPED: 75 } as const;
+
+export interface Io {
+  out: (line: string) => void;
+  log: (line: string) => void;
+}
+
+export function loadSelection(opts: CliOptions): { scenarios: Scenario[]; rules: RuleInfo[]; selected: Scenario[] } {
+  const { scenarios, rules } = loadScenarios({ dirs: [defaultSpecsDir, ...opts.specs.map((d) => resolve(d))] });
+  return { scenarios, rules, selected: selectScenarios(scenarios, opts) };
+}
+
+/** The report folder exists and is writable before anything runs, so no result is lost at the end. */
+function prepareReportDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--report-dir ${dir} cannot be written: ${(err as Error).message}`);
+  }
+}
+
+/** The plan for one target: what runs, and a skip result (with its reason) for what does not. */
+export function planFor(selected: readonly Scenario[], spec: string, caps: Capabilities): { runnable: Scenario[]; skipped: Map<string, string> } {
+  const runnable: Scenario[] = [];
+  const skipped = new Map<string, string>();
+  for (const s of selected) {
+    const missing = s.needs.filter((n) => caps[n]?.ok === false);
+    if (!inSpecRange(s, spec)) skipped.set(s.id, outOfRangeReason(s, spec));
+    else if (missing.length) skipped.set(s.id, `the target lacks ${missing.map((n) => `${n} (${caps[n]?.reason ?? 'not offered'})`).join(', ')}`);
+    else runnable.push(s);
+  }
+  return { runnable, skipped };
+}
+
+export function exitCodeFor(results: readonly ScenarioResult[], withDeviations: boolean): number {
+  const judged = results.filter((r) => !r.tentative);
+  if (withDeviations) return judged.some((r) => r.unexpected) ? EXIT.NONCONFORMANT : EXIT.OK;
+  const broken = judged.some((r) => r.status === 'fail' || r.status === 'error' || r.checks.some((c) => c.role !== 'record' && c.status === 'fail'));
+  return broken ? EXIT.NONCONFORMANT : EXIT.OK;
+}
+
+/** What the vitest worker needs to run scenarios against a started target. */
+export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scenario[], rules: RuleInfo[], deviations: Deviations | undefined): RunPlan {
+  return {
+    target: { baseUrl: target.baseUrl, pathVersion: opts.pathVersion, registration: target.registration, ...(target.serverName ? { serverName: target.serverName } : {}) },
+    settings: { runPrefix: `rc${randomBytes(3).toString('hex')}`, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs) },
+    scenarios: runnable,
+    deviations: deviations?.byId ?? {},
+    rules,
+  };
+}
+
+interface TargetRun {
+  report: TargetReport;
+  secrets: string[];
+  code: number;
+  vitestErrors: string[];
+}
+
+async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, reportDir: string, io: Io): Promise<TargetRun | number> {
+  let target: TargetHandle;
+  try {
+    target = await (TARGETS[kind] as TargetEntry).start(opts, { reportDir, log: io.log });
+  } catch (err) {
+    if (!(err instanceof ContainerRuntimeUnavailable)) throw err;
+    // No container runtime here: say so loudly and mark every scenario skipped, never passed.
+    const banner = `CONTAINER TARGET SKIPPED: ${err.message}. No scenario ran against the containerised homeserver.`;
+    process.stderr.write(`\n${'!'.repeat(banner.length + 4)}\n!! ${banner}\n${'!'.repeat(banner.length + 4)}\n\n`);
+    const results = selected.map((s) => resultFor(s, { status: 'skip', message: `skipped: ${err.message}` }));
+    const report: TargetReport = { id: 'container', kind: 'container', homeserver: '(not started)', software: null, summary: summarise(results), scenarios: results };
+    return { report, secrets: [], code: Number(process.env.RC_CONTAINER_SKIP_EXIT ?? EXIT.CONTAINER_SKIPPED), vitestErrors: [] };
+  }
+  try {
+    const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
+    const caps = await probeCapabilities(target, needed);
+    for (const [c, state] of Object.entries(caps)) if (!state.ok) io.log(`${target.id}: no ${c}: ${state.reason}; scenarios that need it are skipped`);
+    const { runnable, skipped } = planFor(selected, opts.spec, caps);
+    io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);
+    const plan = makePlan(opts, target, runnable, rules, deviations);
+    const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: io.out });
+    const results = selected.map((s) => {
+      const reason = skipped.get(s.id);
+      if (reason !== undefined) return resultFor(s, { status: 'skip', message: reason }, deviations?.byId[s.id]);
+      return run.results.get(s.id) ?? resultFor(s, { status: 'error', message: 'the scenario produced no result (the test runner failed before it finished)' }, deviations?.byId[s.id]);
+    });
+    const report: TargetReport = {
+      id: target.id,
+      kind: target.kind,
+      homeserver: target.baseUrl,
+      software: target.software,
+      ...(target.startup ? { startup: target.startup } : {}),
+      ...(deviations ? { deviationsFile: deviations.file.replace(projectRoot + '/', '') } : {}),
+      ...(Object.keys(caps).length ? { capabilities: caps } : {}),
+      summary: summarise(results),
+      scenarios: results,
+    };
+    return { report, secrets: target.secrets, code: exitCodeFor(results, deviations !== undefined), vitestErrors: run.vitestErrors };
+  } finally {
+    const died = target.failure();
+    await target.stop();
+    if (died) {
+      io.log(died);
+      // eslint-disable-next-line no-unsafe-finally
+      return EXIT.TARGET;
+    }
+  }
+}
+
+export async function cmdRun(opts: CliOptions, io: Io): Promise<number> {
+  const { scenarios, rules, selected } = loadSelection(opts);
+  if (!selected.length) throw new UsageError('no scenario matches the --only/--rule/--tag selection');
+  const knownIds = new Set(scenarios.map((s) => s.id));
+  // Every input is read before any server starts, so that a bad file costs nothing.
+  const deviations = new Map(
+    opts.targets.map((kind) => {
+      const file = deviationsFileFor(opts, kind);
+      return [kind, file ? loadDeviations(file, knownIds) : undefined] as const;
+    }),
+  );
+  const reportDir = resolve(opts.reportDir);
+  prepareReportDir(reportDir);
+  io.log(`${selected.length} scenario(s) selected; spec ${opts.spec}; target(s) ${opts.targets.join(', ')}; reports in ${reportDir}`);
+  const started = performance.now();
+  const reports: TargetReport[] = [];
+  const vitestErrors: string[] = [];
+  const secrets: string[] = [];
+  let code: number = EXIT.OK;
+  for (const kind of opts.targets) {
+    const r = await runTarget(opts, kind, selected, rules, deviations.get(kind), reportDir, io);
+    if (typeof r === 'number') return r;
+    reports.push(r.report);
+    vitestErrors.push(...r.vitestErrors);
+    secrets.push(...r.secrets);
+    code = Math.max(code, r.code);
+    const s = r.report.summary;
+    io.out(`\n${r.report.id}: ${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.blocked} blocked, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected`);
+  }
+  const report: ComplianceReport = {
+    suite: { name: 'receipts-conformance', version: suiteVersion() },
+    spec: { version: opts.spec },
+    generatedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    rules,
+    targets: reports,
+  };
+  const { files } = await writeReports(report, reportDir, { secrets });
+  for (const e of vitestErrors) io.log(`test runner: ${e}`);
+  io.out(`reports: ${files.join(', ')}`);
+  // A plain closing line CI systems can read: scenarios matching their expectation pass.
+  const all = reports.flatMap((r) => r.scenarios.map((s) => ({ s, withDev: r.deviationsFile !== undefined })));
+  const skipped = all.filter(({ s }) => s.status === 'skip').length;
+  const failed = all.filter(({ s, withDev }) => s.status !== 'skip' && !s.tentative && (withDev ? s.unexpected : s.status === 'fail' || s.status === 'error')).length;
+  io.out(`conformance: ${all.length - skipped - failed} passed, ${failed} failed, ${skipped} skipped`);
+  if (vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
+  return code;
+}

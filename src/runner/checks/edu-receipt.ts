@@ -1,0 +1,33 @@
+import Type from 'typebox';
+import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
+import { describeWant, eduReceipts, matches, summary, tsProblem } from '../receipts.ts';
+import { ReceiptType, TsWant } from './common.ts';
+import type { EduTxn } from '../streams/items.ts';
+
+export function txnReceipts(txn: EduTxn) {
+  return txn.edus.flatMap((edu, i) => eduReceipts(edu, i));
+}
+
+export const eduReceipt = defineCheck({
+  kind: 'edu_receipt',
+  summary: 'A transaction the target sent holds an m.receipt EDU with this receipt: content[room][type][user] whose event_ids hold the event.',
+  stream: 'edus',
+  phase: 'event',
+  args: Type.Object(
+    { room: Type.Optional(Name.room()), user: Name.actor(), event: Name.event(), type: Type.Optional(ReceiptType), thread: Type.Optional(ThreadOrNone), ts: Type.Optional(TsWant), ...CheckCommon },
+    { additionalProperties: false },
+  ),
+  eval(args, txn, r) {
+    const want = { roomId: r.room(args.room), userId: r.user(args.user), eventId: r.event(args.event), type: args.type ?? 'm.read', thread: r.thread(args.thread) };
+    const entries = txnReceipts(txn);
+    const hit = entries.find((e) => matches(e, want));
+    if (!hit) {
+      const same = entries.filter((e) => matches(e, { ...want, thread: undefined }));
+      const other = same.length ? `; seen with data ${JSON.stringify(same.map((e) => e.data))}` : entries.length ? `; ${entries.length} other receipt(s) in it` : '';
+      return { state: 'pending', note: `no ${describeWant(want)}${other}` };
+    }
+    const problem = tsProblem(hit.data.ts, args.ts, r.nowMs());
+    if (!problem) return { state: 'match' };
+    return { state: 'mismatch', message: `${describeWant(want)}: data.${problem}`, expected: { ts: args.ts }, actual: summary(hit) };
+  },
+});

@@ -1,0 +1,33 @@
+// What crosses from the CLI to the vitest worker, once: the scenarios to run (already selected,
+// in spec range and with their needs met), the target, the run settings and the deviations. The
+// worker loads nothing and selects nothing itself. The plan holds the shared secret, so it is never
+// written anywhere.
+import type { RegistrationConfig } from '../client/register.ts';
+import type { RuleInfo, ScenarioResult } from '../model.ts';
+import type { Scenario } from '../scenario/types.ts';
+import type { Deviation } from './deviations.ts';
+
+export interface RunPlan {
+  target: {
+    baseUrl: string;
+    pathVersion: 'v3' | 'r0';
+    registration: RegistrationConfig;
+    serverName?: string;
+  };
+  settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number };
+  scenarios: Scenario[];
+  deviations: Record<string, Deviation>;
+  rules: RuleInfo[];
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    rcPlan: RunPlan;
+  }
+}
+
+declare module '@vitest/runner' {
+  interface TaskMeta {
+    rc?: ScenarioResult;
+  }
+}

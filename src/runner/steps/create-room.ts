@@ -1,0 +1,40 @@
+import Type from 'typebox';
+import { defineStep, Name } from '../kinds.ts';
+import { Expect, judgeOrRequire, requireOk } from '../response.ts';
+import { HarnessError } from '../context.ts';
+import { asObject, truncate } from '../json.ts';
+
+export const createRoom = defineStep({
+  kind: 'create_room',
+  summary: 'A local actor creates a room; `join` actors are invited (when needed) and joined before the step ends.',
+  args: Type.Object(
+    {
+      as: Name.local(),
+      preset: Type.Optional(Type.Union([Type.Literal('private_chat'), Type.Literal('public_chat'), Type.Literal('trusted_private_chat')])),
+      room_version: Type.Optional(Type.String({ minLength: 1, description: "Omitted: the server's own default (a real deployment's)." })),
+      invite: Type.Optional(Type.Array(Name.local())),
+      join: Type.Optional(Type.Array(Name.local())),
+      power_levels: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'power_level_content_override' })),
+      expect: Type.Optional(Expect),
+      room: Type.Optional(Name.newRoom()),
+    },
+    { additionalProperties: false },
+  ),
+  async run(ctx, args, at) {
+    const name = args.room ?? 'room';
+    const creator = ctx.actor(args.as);
+    const preset = args.preset ?? 'private_chat';
+    const invite = new Set(args.invite ?? []);
+    if (preset !== 'public_chat') for (const j of args.join ?? []) invite.add(j);
+    const body: Record<string, unknown> = { preset, name: `${ctx.settings.runPrefix} ${ctx.scenario.id} ${name}`, invite: [...invite].map((a) => ctx.user(a)) };
+    if (args.room_version) body.room_version = args.room_version;
+    if (args.power_levels) body.power_level_content_override = args.power_levels;
+    const res = await creator.createRoom(body);
+    judgeOrRequire(ctx, at, res, args.expect, `creating room ${name}`);
+    const roomId = asObject(res.json)?.room_id;
+    if (typeof roomId !== 'string') throw new HarnessError(`creating room ${name}: no room_id in ${truncate(res.text, 200)}`, res.record);
+    ctx.rooms.set(name, roomId);
+    // Independent joins, each confirmed by the server before it answers.
+    await Promise.all((args.join ?? []).map(async (j) => requireOk(await ctx.actor(j).join(roomId), `${j} joining ${name}`)));
+  },
+});

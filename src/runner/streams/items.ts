@@ -1,0 +1,12 @@
+// What each stream yields to the checks of a wait.
+import type { JsonObject } from '../json.ts';
+
+/** One /sync response (its next_batch is a string; everything else is as the server sent it). */
+export type SyncItem = JsonObject;
+
+/** One transaction the target sent the fake federation server, with its EDUs in order. */
+export interface EduTxn {
+  txnId: string;
+  origin: string;
+  edus: { edu_type: string; content: unknown }[];
+}
