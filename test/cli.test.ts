@@ -42,7 +42,7 @@ describe('receipts-conformance CLI', () => {
     writeFileSync(join(dir, 'mine', 'bad.yaml'), 'id: my.own.bad\ntitle: A broken scenario\nrules: [R-CS-06]\nlevel: MUST\nspec: {since: v1.1}\nsteps:\n  - sned: {as: alice}\n');
     const r = cli(['run', '--target', 'url', '--homeserver', 'http://127.0.0.1:9', '--specs', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml:7:5: steps\[0\]: unknown key "sned"; expected one of: create_room, join/);
+    expect(r.stderr).toMatch(/bad\.yaml:7:5: unknown step kind "sned"; expected one of: create_room, join/);
   });
 
   it('exits 3 for a refused URL, naming the URL and the cause', () => {

@@ -1,11 +1,15 @@
 // The federation steps and EDU checks against a stub fake server: every assertion kind must fail on a
 // wrong input, and the automatic EDU and /send-answer checks must produce findings.
 import { describe, it, expect } from 'vitest';
-import { ScenarioContext, StopScenario } from '../src/runner/context.ts';
-import { edusUntil, evalEduCheck, receiptEduProblems, fillPlaceholders, runFederationStep, eduReceiptEntries } from '../src/runner/federation-steps.ts';
+import { ScenarioContext } from '../src/runner/context.ts';
+import { runStep } from '../src/runner/steps/index.ts';
+import { receiptEduProblems } from '../src/runner/streams/edus.ts';
+import { eduReceipts } from '../src/runner/receipts.ts';
+import type { CheckValue } from '../src/runner/kinds.ts';
 import type { ReceivedEdu, FakeHomeserver } from '../src/federation/fake-server.ts';
 import type { Scenario } from '../src/scenario/types.ts';
 import type { Level } from '../src/model.ts';
+import { evalCheck } from './support/checks.ts';
 
 const ROOM = '!room:hs.test';
 const EV1 = '$one';
@@ -49,22 +53,26 @@ class StubFake {
 
 function makeCtx(level: Level = 'MUST'): { ctx: ScenarioContext; fake: StubFake } {
   const scenario: Scenario = {
-    id: 'fed.test.stub', title: 'stub scenario', rules: ['R-FED-09'], level, spec: { since: 'r0.1.0' }, tags: [], users: ['alice'], remote_users: ['zed'],
+    id: 'fed.test.stub', title: 'stub scenario', rules: ['R-FED-09', 'R-FED-10'], level, spec: { since: 'r0.1.0' }, tags: [], needs: ['federation'], users: ['alice'], remote_users: ['zed'],
     steps: [], file: 'stub.yaml', area: 'test', stepLines: [],
   };
-  const ctx = new ScenarioContext(scenario, {} as never, {} as never, { runPrefix: 'rc', syncTimeoutMs: 200, pollMs: 100 });
+  const ctx = new ScenarioContext(scenario, {} as never, {} as never, { runPrefix: 'rc', syncTimeoutMs: 200, pollMs: 100, serverName: 'hs.test', ruleLevels: new Map() });
   ctx.users.set('alice', { userId: '@alice:hs.test' } as never);
   ctx.rooms.set('room', ROOM);
   ctx.events.set('one', EV1);
   ctx.events.set('two', EV2);
   ctx.events.set('root', ROOT);
   const fake = new StubFake();
-  ctx.fake = fake as unknown as FakeHomeserver;
+  ctx.fed.fake = fake as unknown as FakeHomeserver;
   return { ctx, fake };
 }
 
 const receiptContent = (user: string, eventIds: unknown, data: unknown, type = 'm.read') => ({ [ROOM]: { [type]: { [user]: { event_ids: eventIds, data } } } });
 const edu = (content: unknown, edu_type = 'm.receipt'): ReceivedEdu => ({ edu_type, content, origin: 'hs.test', txnId: 't', receivedAt: 0 });
+const evalEduCheck = (check: CheckValue, e: ReceivedEdu, ctx: ScenarioContext) => evalCheck(check, { txnId: e.txnId, origin: e.origin, edus: [e] }, ctx);
+const broken = (ctx: ScenarioContext) => ctx.checks.filter((c) => c.status !== 'pass' && c.role !== 'record');
+const edusUntil = (ctx: ScenarioContext, where: string, args: Record<string, unknown>) => runStep(ctx, { edus_until: args }, { where });
+const runFederationStep = (ctx: ScenarioContext, where: string, kind: string, args: Record<string, unknown>) => runStep(ctx, { [kind]: args }, { where });
 
 describe('EDU checks', () => {
   const { ctx } = makeCtx();
@@ -110,15 +118,15 @@ describe('EDU checks', () => {
   });
 
   it('reads malformed EDUs without throwing', () => {
-    expect(eduReceiptEntries(edu({ [ROOM]: { 'm.read': { [alice]: '$x' } } }))).toHaveLength(1);
-    expect(eduReceiptEntries(edu('junk'))).toEqual([]);
+    expect(eduReceipts(edu({ [ROOM]: { 'm.read': { [alice]: '$x' } } }))).toHaveLength(1);
+    expect(eduReceipts(edu('junk'))).toEqual([]);
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }, edu({ [ROOM]: null }), ctx).state).toBe('pending');
   });
 });
 
 describe('automatic m.receipt EDU validation', () => {
   const alice = '@alice:hs.test';
-  const rulesOf = (content: unknown) => receiptEduProblems(edu(content)).map((p) => `${p.strength}:${p.rules.join(',')}`);
+  const rulesOf = (content: unknown) => receiptEduProblems(edu(content)).map((p) => `${p.level}:${p.rules.join(',')}`);
 
   it('accepts a well-formed EDU, threaded or not', () => {
     expect(rulesOf(receiptContent(alice, [EV1], { ts: 1 }))).toEqual([]);
@@ -149,33 +157,31 @@ describe('edus_until', () => {
     const { ctx, fake } = makeCtx();
     setImmediate(() => fake.push(receiptContent('@alice:hs.test', [EV1], { ts: Date.now() })));
     await edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }] });
-    expect(ctx.findings).toEqual([]);
-    expect(ctx.eduSince).toBe(1);
+    expect(broken(ctx)).toEqual([]);
+    expect(ctx.positions.edus).toBe(1);
   });
 
   it('fails when a throughout check breaks before the sentinel', async () => {
     const { ctx, fake } = makeCtx();
     fake.push(receiptContent('@alice:hs.test', [EV2], { ts: Date.now() }, 'm.read.private'));
     fake.push(receiptContent('@alice:hs.test', [EV1], { ts: Date.now() }));
-    await expect(
-      edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }], throughout: [{ no_edu_receipt: { user: 'alice', event: 'two' } }] }),
-    ).rejects.toBeInstanceOf(StopScenario);
-    expect(ctx.findings.map((f) => f.rules.join(','))).toEqual(['R-FED-02', 'R-FED-04,R-PR-03', 'R-FED-09']);
+    await edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }], throughout: [{ no_edu_receipt: { user: 'alice', event: 'two' } }] });
+    expect(broken(ctx).map((f) => f.rules.join(','))).toEqual(['R-FED-02', 'R-FED-04,R-PR-03', 'R-FED-09,R-FED-10']);
   });
 
   it('fails when nothing matches before the deadline', async () => {
     const { ctx, fake } = makeCtx();
     fake.push(receiptContent('@alice:hs.test', [EV2], { ts: Date.now() }));
-    await expect(edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }], timeout_ms: 50 })).rejects.toBeInstanceOf(StopScenario);
-    expect(ctx.findings).toHaveLength(1);
-    expect(ctx.findings[0]!.message).toMatch(/no matching EDU within 50 ms/);
+    await edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }], timeout_ms: 50 });
+    expect(broken(ctx)).toHaveLength(1);
+    expect(broken(ctx)[0]!.message).toMatch(/not seen within 50 ms/);
   });
 
   it('only records in an INFO scenario', async () => {
     const { ctx, fake } = makeCtx('INFO');
     fake.push(receiptContent('@alice:hs.test', [EV1], { ts: Date.now() }));
     await edusUntil(ctx, 'w', { until: [{ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }], throughout: [{ no_edu_receipt: { user: 'alice' } }] });
-    expect(ctx.findings.map((f) => f.level)).toEqual(['INFO']);
+    expect(ctx.checks.map((f) => `${f.level} ${f.status}`)).toEqual(['INFO info', 'INFO info']);
   });
 });
 
@@ -184,21 +190,21 @@ describe('inject_receipt and inject_edu', () => {
     const { ctx, fake } = makeCtx();
     await runFederationStep(ctx, 's', 'inject_receipt', { as: 'zed', room: 'room', event: 'one', thread: 'root', ts: 42 });
     expect(fake.sent[0]!.edus).toEqual([{ edu_type: 'm.receipt', content: { [ROOM]: { 'm.read': { [`@rc_${ctx.tag}_zed:${REMOTE}`]: { event_ids: [EV1], data: { ts: 42, thread_id: ROOT } } } } } }]);
-    expect(ctx.findings).toEqual([]);
+    expect(broken(ctx)).toEqual([]);
   });
 
   it('fail on a 200 without a pdus object (R-FED-10)', async () => {
     const { ctx, fake } = makeCtx();
     fake.answer = { status: 200, body: {} };
-    await expect(runFederationStep(ctx, 's', 'inject_receipt', { as: 'zed', room: 'room', event: 'one' })).rejects.toBeInstanceOf(StopScenario);
-    expect(ctx.findings.map((f) => f.rules)).toEqual([['R-FED-10']]);
+    await runFederationStep(ctx, 's', 'inject_receipt', { as: 'zed', room: 'room', event: 'one' });
+    expect(broken(ctx).map((f) => f.rules)).toEqual([['R-FED-10']]);
   });
 
   it('fail on a status other than the expected one', async () => {
     const { ctx, fake } = makeCtx();
     fake.answer = { status: 500, body: { errcode: 'M_UNKNOWN', error: 'boom' } };
-    await expect(runFederationStep(ctx, 's', 'inject_edu', { content: {} })).rejects.toBeInstanceOf(StopScenario);
-    expect(ctx.findings[0]!.message).toMatch(/status 500, expected 200/);
+    await runFederationStep(ctx, 's', 'inject_edu', { content: {} });
+    expect(broken(ctx)[0]!.message).toMatch(/status 500, expected 200/);
   });
 
   it('reuse the transaction ID of a named transaction', async () => {
@@ -213,10 +219,10 @@ describe('inject_receipt and inject_edu', () => {
 
   it('substitute placeholders in keys and strings', () => {
     const { ctx } = makeCtx();
-    expect(fillPlaceholders(ctx, { '{room:room}': { x: ['{event:one}', '{user:alice}', '{remote:zed}', 'on {remote_server} for {server}'], n: 3 } })).toEqual({
+    expect(ctx.fill({ '{room:room}': { x: ['{event:one}', '{user:alice}', '{remote:zed}', 'on {remote_server} for {server}'], n: 3 } })).toEqual({
       [ROOM]: { x: [EV1, '@alice:hs.test', `@rc_${ctx.tag}_zed:${REMOTE}`, `on ${REMOTE} for hs.test`], n: 3 },
     });
-    expect(typeof fillPlaceholders(ctx, '{now}')).toBe('number');
+    expect(typeof ctx.fill('{now}')).toBe('number');
     expect(ctx.user('zed')).toBe(`@rc_${ctx.tag}_zed:${REMOTE}`);
   });
 });

@@ -76,6 +76,6 @@ describe('scenario loader', () => {
 
   it('requires exactly one kind per step', () => {
     const p = problems({ 'area/sample.yaml': head + 'steps:\n  - create_room: {as: alice, room: r}\n    send: {as: alice, room: r}\n' });
-    expect(p[0]).toMatch(/steps\[0\]: expected exactly one key/);
+    expect(p[0]).toMatch(/sample\.yaml:8:5: expected one key naming the step kind, got 2/);
   });
 });

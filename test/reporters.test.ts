@@ -6,7 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as formatsModule from 'ajv-formats';
 import type { FormatsPlugin } from 'ajv-formats';
-import { STATUSES, summarise } from '../src/model.ts';
+import { summarise } from '../src/model.ts';
+import { STATUSES } from '../src/verdict.ts';
+import type { CheckResult } from '../src/model.ts';
 import type { ComplianceReport, Level, ScenarioResult, Status, TargetReport } from '../src/model.ts';
 import { redact, redactDeep, renderHtml, renderJson, renderJunit, renderMarkdown, writeReports } from '../reporters/index.ts';
 
@@ -15,15 +17,20 @@ import { redact, redactDeep, renderHtml, renderJson, renderJunit, renderMarkdown
 const formatsDefault = (formatsModule as unknown as { default: unknown }).default;
 const addFormats = (typeof formatsDefault === 'function' ? formatsDefault : (formatsDefault as { default: unknown }).default) as FormatsPlugin;
 
-const schemaPath = fileURLToPath(new URL('../fixtures/schemas/compliance.schema.json', import.meta.url));
+const schemaPath = fileURLToPath(new URL('../fixtures/schemas/formats/compliance.schema.json', import.meta.url));
 
 const TOKEN = 'syt_abc_123';
 const BEARER = 'secret123';
 const TRICKY_TITLE = 'Escapes <&"> in titles';
 
-function scenario(over: Partial<ScenarioResult> & Pick<ScenarioResult, 'id' | 'status'>): ScenarioResult {
+type Over = Partial<ScenarioResult> & Pick<ScenarioResult, 'id' | 'status'> & { expected?: Status; reason?: string; findings?: Partial<CheckResult>[] };
+
+/** A result as resultFor would build it; `expected` and `reason` make a deviation entry. */
+function scenario(over: Over): ScenarioResult {
+  const { expected: exp, reason, findings, ...rest } = over;
   const level: Level = over.level ?? 'MUST';
-  const expected: Status = over.expected ?? (level === 'INFO' ? 'info' : 'pass');
+  const expected: Status = exp ?? (over.status === 'skip' ? 'skip' : level === 'INFO' ? 'info' : 'pass');
+  const checks: CheckResult[] = (findings ?? []).map((f) => ({ where: 'w', check: 'receipt {}', rules: [], level: 'MUST', role: 'assert', status: 'fail', ...f }) as CheckResult);
   return {
     title: `Title of ${over.id}`,
     file: `suites/${over.id}.yaml`,
@@ -31,13 +38,13 @@ function scenario(over: Partial<ScenarioResult> & Pick<ScenarioResult, 'id' | 's
     rules: ['R-RECEIPT-1'],
     level,
     tags: [],
-    expected,
+    ...(reason ? { deviation: { status: [expected], reason } } : {}),
     unexpected: over.status !== expected,
     durationMs: 120,
     httpWaitMs: 80,
     message: '',
-    findings: [],
-    ...over,
+    checks,
+    ...rest,
   };
 }
 
@@ -54,6 +61,7 @@ function scenarios(): ScenarioResult[] {
           where: 'step 5 sync_until',
           rules: ['R-RECEIPT-2'],
           level: 'MUST',
+          status: 'fail',
           message: 'receipt missing from ephemeral events',
           expected: { type: 'm.receipt', content: { $ev: { 'm.read': { '@alice:hs': {} } } } },
           actual: { events: [], access_token: TOKEN },
@@ -73,10 +81,10 @@ function scenarios(): ScenarioResult[] {
       status: 'non-strict',
       level: 'SHOULD',
       expected: 'non-strict',
-      expectationReason: 'thread_id support tracked upstream',
+      reason: 'thread_id support tracked upstream',
       rules: ['R-THREAD-1'],
       message: 'thread_id dropped',
-      findings: [{ where: 'step 2 expect', rules: ['R-THREAD-1'], level: 'SHOULD', message: 'thread_id missing', expected: 'main', actual: null }],
+      findings: [{ where: 'step 2 expect', rules: ['R-THREAD-1'], level: 'SHOULD', status: 'non-strict', message: 'thread_id missing', expected: 'main', actual: null }],
     }),
     scenario({
       id: 'private-info',
@@ -85,17 +93,19 @@ function scenarios(): ScenarioResult[] {
       level: 'INFO',
       rules: ['R-PRIVATE-1'],
       message: 'server echoed private receipt to own device',
-      findings: [{ where: 'step 3 observe', rules: ['R-PRIVATE-1'], level: 'INFO', message: 'observed', actual: { echoed: true } }],
+      findings: [{ where: 'step 3 observe', rules: ['R-PRIVATE-1'], level: 'INFO', role: 'record', status: 'info', message: 'observed', actual: { echoed: true } }],
     }),
     scenario({ id: 'fed-unsupported', area: 'federation', status: 'unsupported', level: 'MAY', rules: ['R-FED-1'] }),
-    scenario({ id: 'old-skip', area: 'federation', status: 'skip', rules: ['R-FED-1'], expected: 'skip', message: 'spec version out of range' }),
+    scenario({ id: 'old-skip', area: 'federation', status: 'skip', rules: ['R-FED-1'], message: 'spec version out of range' }),
+    scenario({ id: 'pre-blocked', status: 'blocked', expected: 'blocked', reason: 'the private echo fails first', rules: ['R-PRIVATE-1'], findings: [{ rules: ['R-RECEIPT-1'], role: 'precondition', status: 'fail', message: 'no echo' }] }),
     scenario({ id: 'harness-error', status: 'error', message: 'timeout waiting for /sync' }),
     scenario({
       id: 'known-deviation',
       status: 'fail',
       expected: 'fail',
-      expectationReason: 'synapse#1234: receipts on redacted events',
+      reason: 'synapse#1234: receipts on redacted events',
       rules: ['R-RECEIPT-2'],
+      findings: [{ rules: ['R-RECEIPT-2'], status: 'fail', message: 'receipt on a redacted event missing' }],
     }),
   ];
 }
@@ -114,7 +124,7 @@ function target(id: string, kind: TargetReport['kind'], list: ScenarioResult[]):
 function sampleReport(): ComplianceReport {
   // The second target has different outcomes, so its column must differ from the first.
   const second = scenarios().map((s) =>
-    s.id === 'receipt-fail' ? { ...s, status: 'pass' as const, unexpected: false, findings: [], message: '' } : s,
+    s.id === 'receipt-fail' ? { ...s, status: 'pass' as const, unexpected: false, checks: [], message: '' } : s,
   );
   return {
     suite: { name: 'receipts-conformance', version: '0.1.0' },
@@ -122,16 +132,16 @@ function sampleReport(): ComplianceReport {
     generatedAt: '2025-01-02T03:04:05.678Z',
     durationMs: 4321,
     rules: [
-      { id: 'R-RECEIPT-1', text: 'Servers MUST accept m.read receipts.', strength: 'MUST', section: '11.7.2', since: 'v1.0', area: 'receipts', testable: true },
-      { id: 'R-RECEIPT-2', text: 'Receipts MUST appear in /sync.', strength: 'MUST', section: '11.7.2', since: 'v1.0', area: 'receipts', testable: true },
-      { id: 'R-THREAD-1', text: 'Servers SHOULD keep thread_id.', strength: 'SHOULD', section: '11.7.3', since: 'v1.4', area: 'threads', testable: true },
-      { id: 'R-PRIVATE-1', text: 'Private receipts are not federated.', strength: 'INFO', section: '11.7.4', since: 'v1.4', area: 'threads', testable: true },
-      { id: 'R-FED-1', text: 'Servers MAY batch EDUs.', strength: 'MAY', section: 'fed', since: 'v1.0', area: 'federation', testable: true },
-      { id: 'R-NEVER-CITED', text: 'A rule nobody tests yet.', strength: 'SHOULD', section: '11.7.9', since: 'v1.10', area: 'receipts', testable: true },
+      { id: 'R-RECEIPT-1', text: 'Servers MUST accept m.read receipts.', level: 'MUST', section: '11.7.2', since: 'v1.0', area: 'receipts', testable: true },
+      { id: 'R-RECEIPT-2', text: 'Receipts MUST appear in /sync.', level: 'MUST', section: '11.7.2', since: 'v1.0', area: 'receipts', testable: true },
+      { id: 'R-THREAD-1', text: 'Servers SHOULD keep thread_id.', level: 'SHOULD', section: '11.7.3', since: 'v1.4', area: 'threads', testable: true },
+      { id: 'R-PRIVATE-1', text: 'Private receipts are not federated.', level: 'INFO', section: '11.7.4', since: 'v1.4', area: 'threads', testable: true },
+      { id: 'R-FED-1', text: 'Servers MAY batch EDUs.', level: 'MAY', section: 'fed', since: 'v1.0', area: 'federation', testable: true },
+      { id: 'R-NEVER-CITED', text: 'A rule nobody tests yet.', level: 'SHOULD', section: '11.7.9', since: 'v1.10', area: 'receipts', testable: true },
       {
         id: 'R-CLIENT-UI',
         text: 'Clients SHOULD show receipts.',
-        strength: 'SHOULD',
+        level: 'SHOULD',
         section: '11.7.1',
         since: 'v1.0',
         area: 'receipts',
@@ -222,7 +232,7 @@ describe('compliance.html', () => {
   it('has filters, a legend and a level table', () => {
     for (const id of ['filter-level', 'filter-area', 'filter-status']) expect(html).toContain(`<select id="${id}">`);
     expect(html).toContain('<option value="federation">federation</option>');
-    expect(html).toContain('expected deviation');
+    expect(html).toContain('known deviation');
     expect(html).toContain('<table id="level-table">');
     expect(html).toContain('v1.12');
     expect(html).toContain('http://synapse.localhost:8008');
@@ -242,8 +252,8 @@ describe('compliance.md', () => {
   const md = renderMarkdown(sampleReport());
 
   it('has the summary table and the unexpected failure', () => {
-    expect(md).toContain('| Target | Software | pass | fail | non-strict | info | unsupported | skip | error | unexpected | total |');
-    expect(md).toMatch(/\| `synapse` \| Synapse 1\.2\.3 \| 1 \| 2 \| 1 \| 1 \| 1 \| 1 \| 1 \| \*\*3\*\* ❗ \| 8 \|/);
+    expect(md).toContain('| Target | Software | pass | fail | non-strict | info | unsupported | blocked | skip | error | unexpected | total | MUST / API / SHOULD checks broken |');
+    expect(md).toMatch(/\| `synapse` \| Synapse 1\.2\.3 \| 1 \| 2 \| 1 \| 1 \| 1 \| 1 \| 1 \| 1 \| \*\*3\*\* ❗ \| 9 \| 3 \/ 0 \/ 1 \|/);
     expect(md).toContain('## Unexpected results and failures');
     expect(md).toContain('`receipt-fail`');
     expect(md).toContain('receipt missing from ephemeral events');
@@ -259,7 +269,7 @@ describe('compliance.md', () => {
     const big = 'x'.repeat(50_000);
     for (const s of report.targets[0]!.scenarios) {
       s.unexpected = true;
-      s.findings = [{ where: 'w', rules: ['R'], level: 'MUST', message: 'm', expected: big, actual: big }];
+      s.checks = [{ where: 'w', check: 'c', rules: ['R'], level: 'MUST', role: 'assert', status: 'fail', message: 'm', expected: big, actual: big }];
     }
     const many = Array.from({ length: 500 }, (_, i) => ({ ...report.targets[0]!.scenarios[1]!, id: `s${i}` }));
     report.targets[0]!.scenarios.push(...many);
@@ -277,7 +287,7 @@ describe('junit.xml', () => {
     const total = report.targets.reduce((n, t) => n + t.scenarios.length, 0);
     expect(xml.match(/<testcase /g)).toHaveLength(total);
     expect(xml.match(/<testsuite /g)).toHaveLength(2);
-    expect(xml).toContain('<testsuite name="synapse" tests="8" failures="2" errors="1" skipped="1"');
+    expect(xml).toContain('<testsuite name="synapse" tests="9" failures="2" errors="1" skipped="1"');
     expect(xml).toMatch(/<failure message="fail \(expected pass\): m\.read receipt never reached \/sync" type="fail">/);
     expect(xml).toContain('<skipped message="spec version out of range"/>');
     expect(xml).toContain('<error message="error (expected pass): timeout waiting for /sync"');

@@ -3,8 +3,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startFakeCs, type FakeCs } from './fake-cs.ts';
 import { MatrixApi } from '../src/client/matrix.ts';
 import { makeRegistrar } from '../src/client/register.ts';
-import { runScenario } from '../src/runner/run-scenario.ts';
+import { runScenario, verdictOf } from '../src/runner/run-scenario.ts';
 import type { Scenario } from '../src/scenario/types.ts';
+import type { Level, Status } from '../src/verdict.ts';
 
 let fake: FakeCs;
 beforeAll(async () => {
@@ -12,13 +13,16 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-function scenario(steps: Scenario['steps'], level: Scenario['level'] = 'MUST'): Scenario {
-  return { id: 't.x.y', title: 'test', rules: ['R-CS-06'], level, spec: { since: 'v1.1' }, tags: [], users: ['alice', 'bob'], remote_users: [], steps, file: 'x.yaml', area: 't', stepLines: steps.map((_, i) => i + 1) };
+function scenario(steps: Scenario['steps'], level: Scenario['level'] = 'MUST', rules = ['R-CS-06', 'R-CS-01', 'R-CS-10', 'R-RM-07', 'R-NT-04', 'R-ERR-07']): Scenario {
+  return { id: 't.x.y', title: 'test', rules, level, spec: { since: 'v1.1' }, tags: [], needs: [], users: ['alice', 'bob'], remote_users: [], steps, file: 'x.yaml', area: 't', stepLines: steps.map((_, i) => i + 1) };
 }
+
+const settings = (syncTimeoutMs = 1500) => ({ runPrefix: 'rct', syncTimeoutMs, pollMs: 200, ruleLevels: new Map<string, Level>([['R-CS-01', 'API'], ['R-PR-02', 'MUST']]) });
 
 async function run(s: Scenario) {
   const api = new MatrixApi({ baseUrl: fake.baseUrl });
-  return runScenario(s, { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: { runPrefix: 'rct', syncTimeoutMs: 1500, pollMs: 200 } });
+  const out = await runScenario(s, { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: settings() });
+  return { ...out, findings: out.checks.filter((c) => c.status !== 'pass' && c.role !== 'record') };
 }
 
 const setup = [{ create_room: { as: 'alice', room: 'room', join: ['bob'] } }, { send: { as: 'alice', room: 'room', event: 'hello' } }];
@@ -144,8 +148,80 @@ describe('counts in the same response (R-NT-04)', () => {
 describe('harness errors are not verdicts', () => {
   it('an unreachable server gives status error with the cause', async () => {
     const api = new MatrixApi({ baseUrl: 'http://127.0.0.1:9' });
-    const res = await runScenario(scenario(setup), { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: { runPrefix: 'rct', syncTimeoutMs: 1000, pollMs: 200 } });
+    const res = await runScenario(scenario(setup), { api, registrar: makeRegistrar(api, { mode: 'shared-secret', sharedSecret: 'x' }), settings: settings(1000) });
     expect(res.status).toBe('error');
     expect(res.message).toMatch(/127\.0\.0\.1:9.*ECONNREFUSED/);
+  });
+});
+
+describe('a verdict per check', () => {
+  const leak = { next_batch: 's1', rooms: { join: { '!room:hs': { ephemeral: { events: [{ type: 'm.receipt', content: { $hello: { 'm.read': { '@bob:hs': { ts: Date.now() } } } } }] }, timeline: { events: [{ event_id: '$sentinel' }] } } } } };
+
+  it('a failed precondition (another rule) blocks the scenario, names it, and stops it', async () => {
+    fake.receiptAnswer = { status: 500, body: { errcode: 'M_UNKNOWN', error: 'x' } };
+    fake.syncScript = [];
+    const started = Date.now();
+    // The scenario is about R-PR-02; the implicit 200 of /receipt stands for R-CS-01.
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', event: 'hello' } }, { sync_until: { as: 'alice', until: [{ receipt: { event: 'hello', user: 'bob' } }] } }], 'MUST', ['R-PR-02']));
+    expect(res.status).toBe('blocked');
+    expect(res.message).toMatch(/R-PR-02 could not be exercised: precondition R-CS-01 failed/);
+    const pre = res.checks.find((c) => c.role === 'precondition')!;
+    expect(pre).toMatchObject({ rules: ['R-CS-01'], level: 'API', status: 'fail' });
+    // The wait after it never ran: no check of R-PR-02 was recorded, and no deadline was waited out.
+    expect(res.checks.some((c) => c.rules.includes('R-PR-02'))).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1400);
+  });
+
+  it('after a failed assertion, the independent checks that follow still run ("200 and leaked")', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    fake.syncScript = [leak];
+    const res = await run(
+      scenario([...setup, { send: { as: 'alice', event: 'sentinel' } }, { receipt: { as: 'bob', event: 'hello', expect: { status: '4xx' } } }, { sync_until: { as: 'alice', until: [{ timeline: { event: 'sentinel' } }], throughout: [{ no_receipt: { user: 'bob' } }] } }]),
+    );
+    expect(res.status).toBe('fail');
+    const broken = res.checks.filter((c) => c.status === 'fail').map((c) => c.check);
+    expect(broken).toEqual([expect.stringContaining('response {"status":"4xx"}'), expect.stringContaining('no_receipt')]);
+  });
+
+  it('a sentinel that never arrives blocks (it stands for no receipt rule)', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    fake.syncScript = [];
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ timeline: { event: 'hello' } }] } }]));
+    expect(res.status).toBe('blocked');
+    expect(res.message).toMatch(/a setup check failed/);
+  });
+
+  it('seen_by waits until each observer sees the receipt; the scenario cites no room', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    fake.syncScript = [leak];
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', event: 'hello', seen_by: 'alice' } }]));
+    expect(res.status).toBe('pass');
+    expect(res.checks.find((c) => c.where.includes('seen_by alice'))).toMatchObject({ status: 'pass', check: expect.stringContaining('"user":"bob"') });
+  });
+
+  it('seen_by fails within the deadline when the receipt never shows', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    fake.syncScript = [];
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', event: 'hello', seen_by: 'alice' } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toMatch(/not seen within/);
+  });
+
+  it('records count against nothing: a MUST scenario with an INFO record passes', async () => {
+    fake.receiptAnswer = { status: 404, body: { errcode: 'M_NOT_FOUND', error: 'x' } };
+    const res = await run(scenario([...setup, { receipt: { as: 'bob', event: 'hello', expect: { record: true } } }]));
+    expect(res.status).toBe('pass');
+    expect(res.checks.find((c) => c.role === 'record')).toMatchObject({ status: 'info', message: 'observed 404 M_NOT_FOUND' });
+  });
+});
+
+describe('verdictOf', () => {
+  const c = (role: 'assert' | 'precondition' | 'record', status: Status) => ({ where: 'w', check: 'c', rules: [], level: 'MUST' as const, role, status });
+  it('is the worst of the assertions; a broken precondition is blocked; records do not count', () => {
+    expect(verdictOf({ level: 'MUST' }, [c('assert', 'pass'), c('record', 'info')])).toBe('pass');
+    expect(verdictOf({ level: 'MUST' }, [c('assert', 'pass'), c('precondition', 'fail')])).toBe('blocked');
+    expect(verdictOf({ level: 'MUST' }, [c('assert', 'fail'), c('precondition', 'fail')])).toBe('fail');
+    expect(verdictOf({ level: 'MUST' }, [c('precondition', 'pass'), c('assert', 'non-strict')])).toBe('non-strict');
+    expect(verdictOf({ level: 'INFO' }, [c('record', 'info')])).toBe('info');
   });
 });

@@ -1,0 +1,59 @@
+// A check that cannot fail is a defect. The table below must name every registered check kind (the
+// compiler enforces it: its type is a Record over the registry's kind names), each with an item it
+// must NOT accept, and an item it must accept, so neither direction is vacuous.
+import { describe, it, expect } from 'vitest';
+import { CHECKS, type CheckKindName } from '../src/runner/checks/index.ts';
+import type { CheckValue } from '../src/runner/kinds.ts';
+import { evalCheck, evalWindow, syncWith, receiptEv, txn, receiptEdu, ROOM, NOW } from './support/checks.ts';
+
+const read = (user: string, event = '$e1', data: object = { ts: NOW }) => receiptEv({ [event]: { 'm.read': { [user]: data } } });
+const withAccountData = (type: string, eventId: string) => syncWith([], { account_data: { events: [{ type, content: { event_id: eventId } }] } });
+
+interface Case {
+  check: CheckValue;
+  /** An item (or, for window checks, the items) the check must reject. */
+  wrong: unknown;
+  right: unknown;
+}
+
+const CASES: Record<CheckKindName, Case> = {
+  receipt: { check: { receipt: { event: 'e1', user: 'bob', ts: 'server' } }, wrong: syncWith([read('@bob:hs', '$e1', { ts: 'soon' })]), right: syncWith([read('@bob:hs')]) },
+  no_receipt: { check: { no_receipt: { user: 'bob' } }, wrong: syncWith([read('@bob:hs')]), right: syncWith([read('@carol:hs')]) },
+  no_receipt_type: { check: { no_receipt_type: { type: 'm.read.private' } }, wrong: syncWith([receiptEv({ $e1: { 'm.read.private': { '@a:hs': { ts: NOW } } } })]), right: syncWith([read('@a:hs')]) },
+  ephemeral: { check: { ephemeral: { type: 'm.typing' } }, wrong: syncWith([read('@a:hs')]), right: syncWith([{ type: 'm.typing', content: {} }]) },
+  no_ephemeral_type: { check: { no_ephemeral_type: { type: 'm.receipt' } }, wrong: syncWith([read('@a:hs')]), right: syncWith([]) },
+  timeline: { check: { timeline: { event: 'x' } }, wrong: syncWith([], { timeline: { events: [{ event_id: '$y' }] } }), right: syncWith([], { timeline: { events: [{ event_id: '$x' }] } }) },
+  joined: { check: { joined: {} }, wrong: { rooms: { leave: { [ROOM]: {} } } }, right: { rooms: { join: { [ROOM]: {} } } } },
+  left: { check: { left: {} }, wrong: { rooms: { join: { [ROOM]: {} } } }, right: { rooms: { leave: { [ROOM]: {} } } } },
+  account_data: { check: { account_data: { type: 'm.fully_read', event_id: 'new' } }, wrong: withAccountData('m.fully_read', '$old'), right: withAccountData('m.fully_read', '$new') },
+  no_account_data: { check: { no_account_data: { type: 'm.fully_read' } }, wrong: withAccountData('m.fully_read', '$x'), right: withAccountData('m.tag', '$x') },
+  unread: {
+    check: { unread: { notification_count: 2, threads: { root: { notification_count: 1 } } } },
+    wrong: syncWith([], { unread_notifications: { notification_count: 2 }, unread_thread_notifications: { $root: { notification_count: 0 } } }),
+    right: syncWith([], { unread_notifications: { notification_count: 2 }, unread_thread_notifications: { $root: { notification_count: 1 } } }),
+  },
+  no_thread_counts: { check: { no_thread_counts: {} }, wrong: syncWith([], { unread_thread_notifications: { $r: { notification_count: 1 } } }), right: syncWith([]) },
+  no_room_id: { check: { no_room_id: {} }, wrong: syncWith([{ ...read('@a:hs'), room_id: ROOM }]), right: syncWith([read('@a:hs')]) },
+  receipt_events_per_room: { check: { receipt_events_per_room: {} }, wrong: [syncWith([read('@a:hs'), read('@b:hs')])], right: [syncWith([read('@a:hs')]), syncWith([read('@b:hs')])] },
+  one_per_slot: { check: { one_per_slot: {} }, wrong: [syncWith([receiptEv({ $e1: { 'm.read': { '@b:hs': { ts: NOW } } }, $e2: { 'm.read': { '@b:hs': { ts: NOW } } } })])], right: [syncWith([read('@b:hs'), read('@c:hs', '$e2')])] },
+  only_receipts: { check: { only_receipts: { receipts: [{ user: 'carol', event: 'e1' }] } }, wrong: [syncWith([read('@carol:hs'), read('@bob:hs')])], right: [syncWith([]), syncWith([read('@carol:hs')])] },
+  edu_receipt: { check: { edu_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: 3 })), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
+  no_edu_receipt: { check: { no_edu_receipt: { user: 'bob' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@carol:hs', ['$e1'])) },
+  no_edu_receipt_type: { check: { no_edu_receipt_type: { type: 'm.read.private' } }, wrong: txn(receiptEdu(ROOM, 'm.read.private', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
+};
+
+describe('every check kind fails on a wrong item and holds on a right one', () => {
+  it('covers the whole registry', () => {
+    expect(Object.keys(CASES).sort()).toEqual(CHECKS.map((c) => c.kind).sort());
+  });
+  for (const c of CHECKS) {
+    const k = CASES[c.kind];
+    const run = (x: unknown) => (c.phase === 'window' ? evalWindow(k.check, x as unknown[]) : evalCheck(k.check, x));
+    it(`${c.kind} rejects the wrong ${c.phase === 'window' ? 'window' : 'item'}`, () => {
+      expect(run(k.wrong).state).not.toBe('match');
+    });
+    it(`${c.kind} accepts the right ${c.phase === 'window' ? 'window' : 'item'}`, () => {
+      expect(run(k.right).state).toBe('match');
+    });
+  }
+});
