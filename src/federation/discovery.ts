@@ -126,20 +126,25 @@ function result(run: Run, via: DiscoveryResult['via'], connectHost: string, port
   return { baseUrl: `https://${withPort(connectHost, port)}`, hostHeader, via, steps: run.steps };
 }
 
-async function defaultSrv(name: string, timeoutMs: number): Promise<SrvTarget[]> {
-  const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+/** Settles like `p`, or rejects once `ms` have passed (a DNS look-up has no deadline of its own). */
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      resolver.cancel();
-      reject(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+      onTimeout?.();
+      reject(new Error(`timed out after ${ms} ms`));
+    }, ms);
   });
   try {
-    return await Promise.race([resolver.resolveSrv(name), timeout]);
+    return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function defaultSrv(name: string, timeoutMs: number): Promise<SrvTarget[]> {
+  const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+  return withTimeout(resolver.resolveSrv(name), timeoutMs, () => resolver.cancel());
 }
 
 function bestSrv(records: SrvTarget[]): SrvTarget | undefined {
@@ -158,7 +163,8 @@ async function trySrv(run: Run, hostname: string): Promise<DiscoveryResult | und
   for (const prefix of ['_matrix-fed._tcp', '_matrix._tcp']) {
     const name = `${prefix}.${hostname}`;
     try {
-      const best = bestSrv(await lookup(name, run.deadline.remaining(`SRV ${name}`, run.steps)));
+      const ms = run.deadline.remaining(`SRV ${name}`, run.steps);
+      const best = bestSrv(await withTimeout(lookup(name, ms), ms));
       if (best) {
         run.steps.push(`SRV ${name} → ${best.name}:${best.port}`);
         return result(run, 'srv', best.name.replace(/\.$/, ''), best.port, hostname);

@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { buildReceiptEdu, FakeHomeserver } from '../../src/federation/fake-server.ts';
 import { requestJson } from '../../src/federation/http.ts';
@@ -128,5 +129,51 @@ describe('FakeHomeserver', () => {
     const pending = extra.waitForEdu(() => true, { timeoutMs: 10_000 });
     await extra.stop();
     await expect(pending).rejects.toThrow(/stopped/);
+  });
+});
+
+function peerCertFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('FakeHomeserver listener options', () => {
+  const target = { serverName: 'nowhere.invalid', baseUrl: 'http://127.0.0.1:9' };
+
+  it('shares one certificate per process, with a fresh port, server name and key per instance', async () => {
+    const fakes = await Promise.all([1, 2, 3].map(() => FakeHomeserver.start({ target })));
+    try {
+      expect(new Set(fakes.map((f) => f.port)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.serverName)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.signingKey.keyId)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.signingKey.publicKeyBase64)).size).toBe(3);
+      const prints = await Promise.all(fakes.map((f) => peerCertFingerprint(f.port)));
+      expect(new Set(prints).size).toBe(1);
+    } finally {
+      await Promise.all(fakes.map((f) => f.stop()));
+    }
+  });
+
+  it('names itself after advertisedHost and listens on bindHost (loopback here)', async () => {
+    const named = await FakeHomeserver.start({ target, bindHost: '127.0.0.1', advertisedHost: 'localhost' });
+    const v6 = await FakeHomeserver.start({ target, advertisedHost: '::1' });
+    try {
+      expect(named.bindHost).toBe('127.0.0.1');
+      expect(named.serverName).toBe(`localhost:${named.port}`);
+      expect(named.userId('bob')).toBe(`@bob:localhost:${named.port}`);
+      expect(named.baseUrl).toBe(`https://localhost:${named.port}`);
+      expect(v6.serverName).toBe(`[::1]:${v6.port}`);
+      expect(v6.bindHost).toBe('127.0.0.1');
+      const res = await requestJson({ method: 'GET', baseUrl: `https://127.0.0.1:${named.port}`, path: '/_matrix/key/v2/server' });
+      expect(checkServerKeyDocument(res.body, `localhost:${named.port}`).get(named.signingKey.keyId)).toEqual(named.signingKey.publicKey);
+    } finally {
+      await named.stop();
+      await v6.stop();
+    }
   });
 });
