@@ -16,7 +16,7 @@ import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import { buildPdu, computeEventId, SUPPORTED_ROOM_VERSIONS, type Pdu } from './events.ts';
-import { directBaseUrl } from './discovery.ts';
+import { directBaseUrl, parseServerName } from './discovery.ts';
 import { requestJson } from './http.ts';
 import { inboundHandler } from './inbound.ts';
 import { joinRoom, type JoinResult } from './join.ts';
@@ -151,8 +151,9 @@ export class FakeHomeserver {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.store = new FederationStore(this.log);
     this.received = { edus: this.store.edus.items, pdus: this.store.pdus.items, requests: this.store.requests.items };
-    // The target at its discovered URL; anyone else (another fake) only by IP literal or explicit port.
-    this.keyFetcher = new ServerKeyFetcher((name) => (name === this.target.serverName ? this.target.baseUrl : directBaseUrl(name)), this.log);
+    // The target at its discovered URL; anyone else (another fake) only on loopback or on our own host, so a
+    // signed request naming some other origin never makes the fake connect elsewhere.
+    this.keyFetcher = new ServerKeyFetcher((name) => (name === this.target.serverName ? this.target.baseUrl : this.peerBaseUrl(name, advertised)), this.log);
     this.keyFetcher.seed(this.serverName, new Map([[key.keyId, key.publicKey]]));
   }
 
@@ -170,6 +171,12 @@ export class FakeHomeserver {
         `target ${instance.target.serverName} at ${instance.target.baseUrl}`,
     );
     return instance;
+  }
+
+  private peerBaseUrl(name: string, ownHost: string): string | undefined {
+    const host = parseServerName(name)?.host;
+    const local = host !== undefined && (host === ownHost || host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host));
+    return local ? directBaseUrl(name) : undefined;
   }
 
   userId(localpart: string): string {

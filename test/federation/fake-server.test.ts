@@ -95,6 +95,13 @@ describe('FakeHomeserver', () => {
     expect(hs.received.edus.length).toBe(before);
   });
 
+  it('fetches keys only from the target and loopback servers, never from another origin a request names', async () => {
+    const path = '/_matrix/federation/v1/version';
+    const auth = buildXMatrixAuthorization({ method: 'GET', uri: path, origin: '192.0.2.1:8448', destination: hs.serverName }, remote.signingKey);
+    const r = await requestJson({ method: 'GET', baseUrl: hs.baseUrl, path, headers: { Authorization: auth } });
+    expect(r).toMatchObject({ status: 401, body: { errcode: 'M_UNAUTHORIZED', error: expect.stringMatching(/don't know how to reach 192\.0\.2\.1:8448/) } });
+  });
+
   it('answers the read-only federation endpoints', async () => {
     const get = (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => remote.federationRequest(method, path, body);
     expect(await get('/_matrix/federation/v1/version')).toEqual({ status: 200, body: { server: { name: 'receipts-conformance-fake', version: expect.any(String) } } });
