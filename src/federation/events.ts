@@ -1,28 +1,17 @@
-// PDUs for room versions 3–11 (in practice 10 and 11): redaction, content hash, reference hash / event ID,
-// signing and building. Spec: "Room Versions" (v1 redaction rules and their changes in v3…v11) and
-// "Server-Server API → Signing Events".
+// PDUs for room versions 3–12 (the fake joins rooms of v6–v12): content hash, reference hash / event ID,
+// v12 room IDs, signing and building. Spec: "Room Versions" and "Server-Server API → Signing Events".
+// The redaction tables live in redaction.ts, the per-version switches in room-versions.ts.
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { canonicalJsonBytes } from './canonical-json.ts';
 import { encodeBase64, encodeBase64Url, signJson, verifyJson, type Signatures, type SigningKey } from './keys.ts';
+import { redactEvent } from './redaction.ts';
+import { roomVersionRules } from './room-versions.ts';
 
-export type RoomVersion = '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '10' | '11';
+export { redactEvent } from './redaction.ts';
+export { isKnownRoomVersion, isSupportedRoomVersion, roomVersionRules, SUPPORTED_ROOM_VERSIONS, type RoomVersion } from './room-versions.ts';
 
-/** Room versions whose event format this module builds (v3+ event IDs are reference hashes). */
-export const SUPPORTED_ROOM_VERSIONS: readonly RoomVersion[] = ['10', '11'];
-
-export function isKnownRoomVersion(v: unknown): v is RoomVersion {
-  return typeof v === 'string' && /^(?:[1-9]|10|11)$/.test(v);
-}
-
-function versionNumber(roomVersion: string): number {
-  if (!isKnownRoomVersion(roomVersion)) {
-    throw new Error(`unsupported room version ${JSON.stringify(roomVersion)} (this harness knows 1-11; v12 changes room IDs)`);
-  }
-  return Number(roomVersion);
-}
-
-/** A PDU as sent over federation (room v3+: no `event_id` field). */
+/** A PDU as sent over federation (room v3+: no `event_id` field; a v12 create event has no `room_id`). */
 export interface Pdu {
   auth_events: string[];
   content: Record<string, unknown>;
@@ -42,73 +31,6 @@ export interface Pdu {
 }
 
 type Json = Record<string, unknown>;
-
-function pick(obj: Json, keys: readonly string[]): Json {
-  const out: Json = {};
-  for (const k of keys) if (Object.prototype.hasOwnProperty.call(obj, k)) out[k] = obj[k];
-  return out;
-}
-
-const TOP_LEVEL_KEYS_V1: readonly string[] = [
-  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures', 'depth',
-  'prev_events', 'prev_state', 'auth_events', 'origin', 'origin_server_ts', 'membership',
-];
-/** v11 no longer keeps `origin`, `membership` and `prev_state`. */
-const TOP_LEVEL_KEYS_V11: readonly string[] = [
-  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures', 'depth',
-  'prev_events', 'auth_events', 'origin_server_ts',
-];
-
-/**
- * The redaction algorithm of room versions 1–11: returns a new object with only the protected top-level keys
- * and the protected content keys for the event's type.
- */
-export function redactEvent(event: object, roomVersion: string): Json {
-  const v = versionNumber(roomVersion);
-  const ev = event as Json;
-  const out = pick(ev, v >= 11 ? TOP_LEVEL_KEYS_V11 : TOP_LEVEL_KEYS_V1);
-  const content: Json = ev.content !== null && typeof ev.content === 'object' && !Array.isArray(ev.content) ? (ev.content as Json) : {};
-  let kept: Json = {};
-  switch (ev.type) {
-    case 'm.room.member': {
-      kept = pick(content, v >= 9 ? ['membership', 'join_authorised_via_users_server'] : ['membership']);
-      if (v >= 11) {
-        const tpi = content.third_party_invite;
-        if (tpi !== null && typeof tpi === 'object' && !Array.isArray(tpi) && 'signed' in tpi) {
-          kept.third_party_invite = { signed: (tpi as Json).signed };
-        }
-      }
-      break;
-    }
-    case 'm.room.create':
-      kept = v >= 11 ? { ...content } : pick(content, ['creator']);
-      break;
-    case 'm.room.join_rules':
-      kept = pick(content, v >= 8 ? ['join_rule', 'allow'] : ['join_rule']);
-      break;
-    case 'm.room.power_levels':
-      kept = pick(
-        content,
-        v >= 11
-          ? ['ban', 'events', 'events_default', 'invite', 'kick', 'redact', 'state_default', 'users', 'users_default']
-          : ['ban', 'events', 'events_default', 'kick', 'redact', 'state_default', 'users', 'users_default'],
-      );
-      break;
-    case 'm.room.history_visibility':
-      kept = pick(content, ['history_visibility']);
-      break;
-    case 'm.room.aliases':
-      if (v <= 5) kept = pick(content, ['aliases']);
-      break;
-    case 'm.room.redaction':
-      if (v >= 11) kept = pick(content, ['redacts']);
-      break;
-    default:
-      break;
-  }
-  out.content = kept;
-  return out;
-}
 
 function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
@@ -139,14 +61,26 @@ export function computeReferenceHash(event: object, roomVersion: string): Buffer
 
 /** Event ID for room v3+: `$` + reference hash, standard base64 in v3 and URL-safe base64 from v4 on. */
 export function computeEventId(event: object, roomVersion: string): string {
-  const v = versionNumber(roomVersion);
-  if (v < 3) {
+  const rules = roomVersionRules(roomVersion);
+  if (rules.eventIds === 'chosen') {
     const id = (event as Json).event_id;
     if (typeof id !== 'string') throw new Error(`room version ${roomVersion} events carry their own event_id`);
     return id;
   }
   const hash = computeReferenceHash(event, roomVersion);
-  return `$${v === 3 ? encodeBase64(hash) : encodeBase64Url(hash)}`;
+  return `$${rules.eventIds === 'hash-base64' ? encodeBase64(hash) : encodeBase64Url(hash)}`;
+}
+
+/** v12: a room's ID is its create event's ID with `!` for `$` (MSC4291). */
+export function roomIdFromCreateEventId(createEventId: string): string {
+  if (!/^\$[A-Za-z0-9_-]{43}$/.test(createEventId)) throw new Error(`${createEventId} is not a v4+ event ID`);
+  return `!${createEventId.slice(1)}`;
+}
+
+/** v12: the room ID a create event makes (the event must carry its final hashes). */
+export function roomIdFromCreateEvent(createEvent: object, roomVersion: string): string {
+  if (!roomVersionRules(roomVersion).roomIdFromCreateEvent) throw new Error(`room version ${roomVersion} room IDs are not derived from the create event`);
+  return roomIdFromCreateEventId(computeEventId(createEvent, roomVersion));
 }
 
 /**
@@ -184,7 +118,8 @@ export function finaliseEvent(
 
 export interface BuildPduOptions {
   roomVersion: string;
-  roomId: string;
+  /** Left out of a v12 create event, which has no `room_id`. */
+  roomId: string | undefined;
   sender: string;
   type: string;
   content: Record<string, unknown>;
@@ -207,15 +142,15 @@ export function buildPdu(opts: BuildPduOptions, signer: { serverName: string; ke
     depth: opts.depth,
     origin_server_ts: opts.originServerTs ?? Date.now(),
     prev_events: opts.prevEvents,
-    room_id: opts.roomId,
     sender: opts.sender,
     type: opts.type,
   };
+  if (opts.roomId !== undefined) ev.room_id = opts.roomId;
   if (opts.stateKey !== undefined) ev.state_key = opts.stateKey;
   if (opts.origin !== undefined) ev.origin = opts.origin;
   if (opts.redacts !== undefined) {
     // v11 moved `redacts` into content; keep both shapes valid for their versions.
-    if (versionNumber(opts.roomVersion) >= 11) ev.content = { ...opts.content, redacts: opts.redacts };
+    if (roomVersionRules(opts.roomVersion).redactsInContent) ev.content = { ...opts.content, redacts: opts.redacts };
     else ev.redacts = opts.redacts;
   }
   if (opts.unsigned !== undefined) ev.unsigned = opts.unsigned;

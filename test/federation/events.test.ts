@@ -116,7 +116,8 @@ describe('redaction v10 vs v11', () => {
   });
 
   it('rejects unknown room versions', () => {
-    expect(() => redactEvent({ type: 'm.room.message', content: {} }, '12')).toThrow(/unsupported room version/);
+    expect(() => redactEvent({ type: 'm.room.message', content: {} }, '13')).toThrow(/unknown room version/);
+    expect(() => redactEvent({ type: 'm.room.message', content: {} }, 'org.matrix.msc3757.11')).toThrow(/unknown room version/);
   });
 });
 

@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { buildReceiptEdu, FakeHomeserver } from '../../src/federation/fake-server.ts';
 import { requestJson } from '../../src/federation/http.ts';
@@ -94,6 +95,13 @@ describe('FakeHomeserver', () => {
     expect(hs.received.edus.length).toBe(before);
   });
 
+  it('fetches keys only from the target and loopback servers, never from another origin a request names', async () => {
+    const path = '/_matrix/federation/v1/version';
+    const auth = buildXMatrixAuthorization({ method: 'GET', uri: path, origin: '192.0.2.1:8448', destination: hs.serverName }, remote.signingKey);
+    const r = await requestJson({ method: 'GET', baseUrl: hs.baseUrl, path, headers: { Authorization: auth } });
+    expect(r).toMatchObject({ status: 401, body: { errcode: 'M_UNAUTHORIZED', error: expect.stringMatching(/don't know how to reach 192\.0\.2\.1:8448/) } });
+  });
+
   it('answers the read-only federation endpoints', async () => {
     const get = (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => remote.federationRequest(method, path, body);
     expect(await get('/_matrix/federation/v1/version')).toEqual({ status: 200, body: { server: { name: 'receipts-conformance-fake', version: expect.any(String) } } });
@@ -128,5 +136,51 @@ describe('FakeHomeserver', () => {
     const pending = extra.waitForEdu(() => true, { timeoutMs: 10_000 });
     await extra.stop();
     await expect(pending).rejects.toThrow(/stopped/);
+  });
+});
+
+function peerCertFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('FakeHomeserver listener options', () => {
+  const target = { serverName: 'nowhere.invalid', baseUrl: 'http://127.0.0.1:9' };
+
+  it('shares one certificate per process, with a fresh port, server name and key per instance', async () => {
+    const fakes = await Promise.all([1, 2, 3].map(() => FakeHomeserver.start({ target })));
+    try {
+      expect(new Set(fakes.map((f) => f.port)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.serverName)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.signingKey.keyId)).size).toBe(3);
+      expect(new Set(fakes.map((f) => f.signingKey.publicKeyBase64)).size).toBe(3);
+      const prints = await Promise.all(fakes.map((f) => peerCertFingerprint(f.port)));
+      expect(new Set(prints).size).toBe(1);
+    } finally {
+      await Promise.all(fakes.map((f) => f.stop()));
+    }
+  });
+
+  it('names itself after advertisedHost and listens on bindHost (loopback here)', async () => {
+    const named = await FakeHomeserver.start({ target, bindHost: '127.0.0.1', advertisedHost: 'localhost' });
+    const v6 = await FakeHomeserver.start({ target, advertisedHost: '::1' });
+    try {
+      expect(named.bindHost).toBe('127.0.0.1');
+      expect(named.serverName).toBe(`localhost:${named.port}`);
+      expect(named.userId('bob')).toBe(`@bob:localhost:${named.port}`);
+      expect(named.baseUrl).toBe(`https://localhost:${named.port}`);
+      expect(v6.serverName).toBe(`[::1]:${v6.port}`);
+      expect(v6.bindHost).toBe('127.0.0.1');
+      const res = await requestJson({ method: 'GET', baseUrl: `https://127.0.0.1:${named.port}`, path: '/_matrix/key/v2/server' });
+      expect(checkServerKeyDocument(res.body, `localhost:${named.port}`).get(named.signingKey.keyId)).toEqual(named.signingKey.publicKey);
+    } finally {
+      await named.stop();
+      await v6.stop();
+    }
   });
 });
