@@ -13,7 +13,12 @@ const plan = inject('rcPlan');
 const rules = new Map(plan.rules.map((r) => [r.id, r]));
 const api = new MatrixApi({ baseUrl: plan.target.baseUrl, pathVersion: plan.target.pathVersion });
 const registrar = makeRegistrar(api, plan.target.registration);
-const settings = { ...plan.settings, serverName: plan.target.serverName, ruleLevels: new Map(plan.rules.map((r) => [r.id, r.level])) };
+const settings = {
+  ...plan.settings,
+  ...(plan.target.serverName ? { serverName: plan.target.serverName } : {}),
+  ...(plan.target.federation ? { federation: plan.target.federation } : {}),
+  ruleLevels: new Map(plan.rules.map((r) => [r.id, r.level])),
+};
 
 for (const area of [...new Set(plan.scenarios.map((s) => s.area))].sort()) {
   describe(area, () => {

@@ -8,6 +8,9 @@ Usage:
   receipts-conformance list [options]    list the scenarios that would run
   receipts-conformance lint [--specs DIR]  validate scenario files and the rule catalogue
   receipts-conformance bench [options]   time start-up and a full run (prints a benchmark)
+  receipts-conformance diff OLD.json NEW.json
+                                         regressions, fixes and new scenarios between two reports
+                                         (Markdown; exit 1 on a regression)
   receipts-conformance --help
 
 Target:
@@ -28,6 +31,11 @@ Target:
                               (loopback only, for Docker hosts without bridge networks;
                               or set RC_CONTAINER_NETWORK=host)
   --path-version v3|r0        client-server path prefix (default v3; r0 for old servers)
+  --federation-url URL        the target's federation API, instead of server discovery
+                              (/.well-known/matrix/server, SRV, port 8448)
+  --federation-bind HOST      where the suite's fake federation servers listen (default
+                              127.0.0.1); each scenario gets a fresh port
+  --federation-name HOST      the host the target uses to reach them (default: the bind host)
 
 Selection:
   --specs DIR                 extra scenario folder (repeatable); the built-in specs/ always load
@@ -70,6 +78,9 @@ export interface CliOptions {
   image?: string;
   containerNetwork: 'bridge' | 'host';
   pathVersion: 'v3' | 'r0';
+  federationUrl?: string;
+  federationBind?: string;
+  federationName?: string;
   specs: string[];
   only: string[];
   rules: string[];
@@ -109,6 +120,9 @@ export function parseCli(argv: string[]): CliOptions {
         image: { type: 'string' },
         'container-network': { type: 'string' },
         'path-version': { type: 'string' },
+        'federation-url': { type: 'string' },
+        'federation-bind': { type: 'string' },
+        'federation-name': { type: 'string' },
         specs: { type: 'string', multiple: true },
         only: { type: 'string', multiple: true },
         rule: { type: 'string', multiple: true },
@@ -151,6 +165,17 @@ export function parseCli(argv: string[]): CliOptions {
       throw new UsageError(`--homeserver must be an http(s) URL, got "${v.homeserver}"`);
     }
   }
+  if (v['federation-url']) {
+    try {
+      if (!/^https?:$/.test(new URL(v['federation-url']).protocol)) throw new Error();
+    } catch {
+      throw new UsageError(`--federation-url must be an http(s) URL, got "${v['federation-url']}"`);
+    }
+  }
+  for (const flag of ['federation-bind', 'federation-name'] as const) {
+    const value = v[flag];
+    if (value !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(value)) throw new UsageError(`--${flag} must be a host name or address without a port, got "${value}"`);
+  }
   const pathVersion = (v['path-version'] ?? 'v3') as 'v3' | 'r0';
   if (!['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
   const spec = v.spec ?? 'v1.19';
@@ -167,6 +192,9 @@ export function parseCli(argv: string[]): CliOptions {
     image: v.image,
     containerNetwork,
     pathVersion,
+    federationUrl: v['federation-url'],
+    federationBind: v['federation-bind'],
+    federationName: v['federation-name'],
     specs: v.specs ?? [],
     only: v.only ?? [],
     rules: v.rule ?? [],

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { CliOptions } from './args.ts';
 import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
 import { runSuite } from './run-suite.ts';
-import { loadSelection, makePlan, planFor, type Io } from './run.ts';
+import { federationOptions, loadSelection, makePlan, newRunPrefix, planFor, type Io } from './run.ts';
+import { prepareFederation } from '../targets/federation-access.ts';
 import { loadDeviations } from '../runner/deviations.ts';
 import { probeCapabilities } from '../targets/capabilities.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
@@ -43,10 +44,13 @@ export async function runBench(opts: CliOptions, io: Io): Promise<number> {
   const deviations = file ? loadDeviations(file, new Set(scenarios.map((s) => s.id))) : undefined;
   const target = await (TARGETS[kind] as TargetEntry).start(opts, { reportDir, log: io.log });
   try {
-    const caps = await probeCapabilities(target, new Set<Capability>(selected.flatMap((s) => s.needs)));
+    const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
+    const runPrefix = newRunPrefix();
+    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), runPrefix) : undefined;
+    const caps = await probeCapabilities(target, needed, fed?.state);
     const { runnable } = planFor(selected, opts.spec, caps);
     for (let i = 0; i < opts.runs; i++) {
-      const run = await runSuite(makePlan(opts, target, runnable, rules, deviations), { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: () => {} });
+      const run = await runSuite(makePlan(opts, target, runnable, rules, deviations, { runPrefix: newRunPrefix(), ...(fed?.access ? { federation: fed.access } : {}) }), { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: () => {} });
       const ran = [...run.results.values()];
       const durations = ran.map((r) => r.durationMs).sort((a, b) => a - b);
       const total = ran.reduce((a, r) => a + r.durationMs, 0);

@@ -6,6 +6,7 @@ import { TargetError } from '../targets/target.ts';
 import { inSpecRange } from '../runner/selection.ts';
 import { cmdRun, loadSelection, EXIT, type Io } from './run.ts';
 import { runBench } from './bench.ts';
+import { runDiff } from './diff.ts';
 
 export { EXIT } from './run.ts';
 
@@ -34,6 +35,8 @@ function cmdLint(opts: CliOptions): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `diff` compares two reports and has options of its own.
+  if (argv[0] === 'diff') return runDiff(argv.slice(1));
   try {
     const opts = parseCli(argv);
     switch (opts.command) {

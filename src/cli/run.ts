@@ -16,6 +16,7 @@ import { resultFor } from '../runner/result.ts';
 import type { RunPlan } from '../runner/plan.ts';
 import { ContainerRuntimeUnavailable } from '../targets/container.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
+import { prepareFederation, type FederationAccess, type FederationOptions } from '../targets/federation-access.ts';
 import type { TargetHandle } from '../targets/target.ts';
 import { summarise, type ComplianceReport, type RuleInfo, type ScenarioResult, type TargetKind, type TargetReport } from '../model.ts';
 import { writeReports } from '../../reporters/index.ts';
@@ -63,11 +64,32 @@ export function exitCodeFor(results: readonly ScenarioResult[], withDeviations: 
   return broken ? EXIT.NONCONFORMANT : EXIT.OK;
 }
 
-/** What the vitest worker needs to run scenarios against a started target. */
-export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scenario[], rules: RuleInfo[], deviations: Deviations | undefined): RunPlan {
+/** Every user and room a run creates carries this prefix. */
+export function newRunPrefix(): string {
+  return `rc${randomBytes(3).toString('hex')}`;
+}
+
+export function federationOptions(opts: CliOptions, io: Io): FederationOptions {
   return {
-    target: { baseUrl: target.baseUrl, pathVersion: opts.pathVersion, registration: target.registration, ...(target.serverName ? { serverName: target.serverName } : {}) },
-    settings: { runPrefix: `rc${randomBytes(3).toString('hex')}`, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs) },
+    pathVersion: opts.pathVersion,
+    log: io.log,
+    ...(opts.federationUrl ? { federationUrl: opts.federationUrl } : {}),
+    ...(opts.federationBind ? { bindHost: opts.federationBind } : {}),
+    ...(opts.federationName ? { advertisedHost: opts.federationName } : {}),
+  };
+}
+
+/** What the vitest worker needs to run scenarios against a started target. */
+export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, extra: { runPrefix: string; federation?: FederationAccess }): RunPlan {
+  return {
+    target: {
+      baseUrl: target.baseUrl,
+      pathVersion: opts.pathVersion,
+      registration: target.registration,
+      ...(target.serverName ? { serverName: target.serverName } : {}),
+      ...(extra.federation ? { federation: extra.federation } : {}),
+    },
+    settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs) },
     scenarios: runnable,
     deviations: deviations?.byId ?? {},
     rules,
@@ -96,11 +118,13 @@ async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly 
   }
   try {
     const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
-    const caps = await probeCapabilities(target, needed);
+    const runPrefix = newRunPrefix();
+    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), runPrefix) : undefined;
+    const caps = await probeCapabilities(target, needed, fed?.state);
     for (const [c, state] of Object.entries(caps)) if (!state.ok) io.log(`${target.id}: no ${c}: ${state.reason}; scenarios that need it are skipped`);
     const { runnable, skipped } = planFor(selected, opts.spec, caps);
     io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);
-    const plan = makePlan(opts, target, runnable, rules, deviations);
+    const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix, ...(fed?.access ? { federation: fed.access } : {}) });
     const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: io.out });
     const results = selected.map((s) => {
       const reason = skipped.get(s.id);

@@ -6,6 +6,7 @@ import type { Registrar } from '../client/register.ts';
 import type { CheckResult, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { FakeHomeserver } from '../federation/fake-server.ts';
+import type { FederationAccess } from '../targets/federation-access.ts';
 import type { Level } from '../verdict.ts';
 import type { Resolver } from './kinds.ts';
 import type { ThreadWant } from './receipts.ts';
@@ -23,6 +24,8 @@ export interface RunSettings {
   serverName?: string;
   /** Each catalogue rule's level. */
   ruleLevels: ReadonlyMap<string, Level>;
+  /** How the fake federation servers reach the target (the client URL when not given). */
+  federation?: FederationAccess;
 }
 
 /** The harness or the target broke: the scenario's status is error, not a verdict. */

@@ -15,8 +15,11 @@ const LOG_LINES = 200;
 /** One fake per scenario, on a fresh port: no backoff or key cache is shared between scenarios. */
 export async function startFederation(ctx: ScenarioContext, baseUrl: string): Promise<void> {
   const debug = process.env.RC_FED_DEBUG ? (line: string) => process.stderr.write(`[fed ${ctx.scenario.id}] ${line}\n`) : undefined;
+  const access = ctx.settings.federation;
   ctx.fed.fake = await FakeHomeserver.start({
-    target: { serverName: ctx.serverName(), baseUrl },
+    target: { serverName: access?.serverName ?? ctx.serverName(), baseUrl: access?.baseUrl ?? baseUrl, ...(access?.hostHeader ? { hostHeader: access.hostHeader } : {}) },
+    ...(access?.bindHost ? { bindHost: access.bindHost } : {}),
+    ...(access?.advertisedHost ? { advertisedHost: access.advertisedHost } : {}),
     requestTimeoutMs: 20_000,
     log: (line) => {
       ctx.fed.log.push(line);

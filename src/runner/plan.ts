@@ -6,6 +6,7 @@ import type { RegistrationConfig } from '../client/register.ts';
 import type { RuleInfo, ScenarioResult } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Deviation } from './deviations.ts';
+import type { FederationAccess } from '../targets/federation-access.ts';
 
 export interface RunPlan {
   target: {
@@ -13,6 +14,8 @@ export interface RunPlan {
     pathVersion: 'v3' | 'r0';
     registration: RegistrationConfig;
     serverName?: string;
+    /** How the fake federation servers reach the target, when the probe found they can. */
+    federation?: FederationAccess;
   };
   settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number };
   scenarios: Scenario[];

@@ -2,20 +2,23 @@
 // failure with expected, actual and the request, so the page's details can be opened. Built in
 // one place so that a change of the model (a new status, a new field) is made here only.
 import { summarise } from '../../src/model.ts';
-import type { ComplianceReport, Finding, Level, ScenarioResult, Status, TargetReport } from '../../src/model.ts';
+import type { CheckResult, ComplianceReport, Level, ScenarioResult, Status, TargetReport } from '../../src/model.ts';
 
 interface Row {
   id: string;
   level: Level;
   /** Status on each target, in target order. */
   statuses: [Status, Status];
-  finding?: Finding;
+  finding?: CheckResult;
 }
 
-const FAILURE: Finding = {
+const FAILURE: CheckResult = {
   where: 'step 4 sync_until',
+  check: 'receipt {"event":"e1","user":"alice"}',
   rules: ['R-RCPT-01'],
   level: 'MUST',
+  role: 'assert',
+  status: 'fail',
   message: "bob never saw alice's m.read receipt",
   expected: { type: 'm.receipt', content: { $e1: { 'm.read': { '@alice:hs': {} } } } },
   actual: { events: [] },
@@ -29,6 +32,7 @@ const ROWS: Row[] = [
   { id: 'cs.errors.non-member-errcode', level: 'INFO', statuses: ['info', 'info'] },
   { id: 'cs.private-receipts.hidden-from-others', level: 'MUST', statuses: ['skip', 'pass'] },
   { id: 'fed.receipts.edu-batched', level: 'MAY', statuses: ['unsupported', 'error'] },
+  { id: 'cs.private-receipts.hidden-from-third-user', level: 'MUST', statuses: ['blocked', 'pass'] },
 ];
 
 function result(row: Row, status: Status): ScenarioResult {
@@ -43,12 +47,11 @@ function result(row: Row, status: Status): ScenarioResult {
     level: row.level,
     tags: [],
     status,
-    expected,
     unexpected: status !== expected && status !== 'skip',
     durationMs: 250,
     httpWaitMs: 200,
-    message: status === 'fail' ? FAILURE.message : '',
-    findings: status === 'fail' && row.finding ? [row.finding] : [],
+    message: status === 'fail' ? FAILURE.message! : '',
+    checks: status === 'fail' && row.finding ? [row.finding] : [],
   };
 }
 
@@ -63,7 +66,7 @@ export function fixtureReport(): ComplianceReport {
     spec: { version: 'v1.19' },
     generatedAt: '2025-01-02T03:04:05.678Z',
     durationMs: 1500,
-    rules: [{ id: 'R-RCPT-01', text: 'A receipt reaches the other members.', strength: 'MUST', section: '11.7', since: 'v1.0', area: 'receipts', testable: true }],
+    rules: [{ id: 'R-RCPT-01', text: 'A receipt reaches the other members.', level: 'MUST', section: '11.7', since: 'v1.0', area: 'receipts', testable: true }],
     targets: [target(0, 'synapse', 'synapse'), target(1, 'dendrite', 'dendrite')],
   };
 }

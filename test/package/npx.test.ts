@@ -106,7 +106,7 @@ describe('the packed npm package', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const target = readReport(reportDir).targets[0]!;
     expect(target.kind).toBe('synapse');
-    expect(target.expectationsFile).toBe('fixtures/expectations/synapse.yaml');
+    expect(target.deviationsFile).toBe('fixtures/deviations/synapse.yaml');
     expect(target.scenarios.map((s) => [s.id, s.status])).toEqual([[SCENARIO, 'pass']]);
   }, RUN_TIMEOUT_MS);
 });

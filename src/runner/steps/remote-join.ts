@@ -1,6 +1,8 @@
 import Type from 'typebox';
 import { defineStep, Name } from '../kinds.ts';
 import { fedError } from '../federation.ts';
+import { Unsupported } from '../context.ts';
+import { UnsupportedRoomVersionError } from '../../federation/errors.ts';
 
 export const remoteJoin = defineStep({
   kind: 'remote_join',
@@ -11,6 +13,8 @@ export const remoteJoin = defineStep({
     try {
       await ctx.federation().joinRoom(ctx.room(args.room), ctx.remoteUser(args.user));
     } catch (e) {
+      // The target's room uses a version the fake does not implement: not a verdict on the target.
+      if (e instanceof UnsupportedRoomVersionError) throw new Unsupported(`${at.where}: ${e.message}`);
       throw fedError(ctx, `${at.where}: ${args.user} could not join ${args.room ?? 'the room'} over federation: ${(e as Error).message}`);
     }
   },
