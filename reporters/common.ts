@@ -6,10 +6,6 @@ import { expectedStatus } from '../src/runner/result.ts';
 export { LEVELS, STATUSES, LEGEND, LEVEL_LEGEND } from '../src/verdict.ts';
 export { expectedStatus } from '../src/runner/result.ts';
 
-export function worstStatus(statuses: Iterable<Status>): Status | undefined {
-  return worstOf(statuses);
-}
-
 /** A known deviation: the result matched what the deviations file predicts for it. */
 export function isKnownDeviation(s: ScenarioResult): boolean {
   return !s.unexpected && s.status !== 'skip' && s.deviation !== undefined;
@@ -75,11 +71,6 @@ export function matrixRows(targets: readonly TargetReport[]): Map<string, Scenar
     byArea.set(area, [...(byArea.get(area) ?? []), row]);
   }
   return byArea;
-}
-
-/** "fail (expected pass)" when unexpected; the status alone otherwise. */
-export function statusLabel(s: ScenarioResult): string {
-  return s.unexpected ? `${s.status} (expected ${expectedStatus(s)})` : s.status;
 }
 
 /**

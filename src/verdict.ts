@@ -16,10 +16,6 @@ export type Status = (typeof STATUSES)[number];
 /** Severity: the worst status of a scenario's checks is the scenario's status. */
 const RANK: Record<Status, number> = { skip: 0, pass: 1, info: 2, unsupported: 3, 'non-strict': 4, blocked: 5, fail: 6, error: 7 };
 
-export function rank(s: Status): number {
-  return RANK[s];
-}
-
 export function worst(a: Status, b: Status): Status {
   return RANK[a] >= RANK[b] ? a : b;
 }

@@ -8,7 +8,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { FakeHomeserver } from '../federation/fake-server.ts';
 import type { FederationAccess } from '../targets/federation-access.ts';
 import type { Level } from '../verdict.ts';
-import type { Resolver } from './kinds.ts';
+import type { Resolver } from './resolver.ts';
 import type { ThreadWant } from './receipts.ts';
 import { fillPath, fillValue, type PlaceholderValues } from './placeholders.ts';
 import { judge, type CheckSpec, type ScenarioFacts, type Verdict } from './record.ts';

@@ -7,7 +7,9 @@ import Type, { type Static, type TSchema } from 'typebox';
 import type { Capability } from '../scenario/types.ts';
 import type { EduTxn, SyncItem } from './streams/items.ts';
 import type { ScenarioContext } from './context.ts';
-import type { ThreadWant } from './receipts.ts';
+import type { Resolver } from './resolver.ts';
+
+export type { Resolver } from './resolver.ts';
 import { LEVELS } from '../verdict.ts';
 
 export const NAME_PATTERN = '^[a-z][a-z0-9_]*$';
@@ -20,8 +22,6 @@ export const NAME_PATTERN = '^[a-z][a-z0-9_]*$';
  * - room-ref: a room name or a literal !room:id, with no default (a filter);
  * - event: an event named earlier, or a literal $id; thread: `main` or a thread root's name.
  */
-export type NameKind = 'local' | 'remote' | 'actor' | 'room' | 'room-ref' | 'event' | 'thread';
-export type DefinedKind = 'event' | 'room';
 
 export const Name = {
   local: (description = 'A local actor (listed under users).') => Type.String({ 'x-name': 'local', pattern: NAME_PATTERN, description }),
@@ -89,16 +89,6 @@ export type Outcome =
   | { state: 'pending'; note: string }
   | { state: 'mismatch'; message: string; expected?: unknown; actual?: unknown };
 
-/** Names to IDs, for checks: the scenario context implements it, and unit tests fake it. */
-export interface Resolver {
-  room(name?: string): string;
-  roomRef(ref: string): string;
-  event(ref: string): string;
-  user(ref: string): string;
-  /** `main` stays `main`; a name becomes the root's event ID; null and undefined stay. */
-  thread(ref: string | null | undefined): ThreadWant;
-  nowMs(): number;
-}
 
 /** Every check may cite its own rules and level. */
 export const CheckCommon = { level: Type.Optional(LevelSchema), rules: Type.Optional(RulesSchema) };

@@ -53,9 +53,3 @@ export function threadCounts(sync: unknown, roomId: string): JsonObject | undefi
   return asObject(dig(sync, 'rooms', 'join', roomId, 'unread_thread_notifications'));
 }
 
-/** Every room ID that appears anywhere in rooms.*. */
-export function roomsIn(sync: unknown): string[] {
-  const ids = new Set<string>();
-  for (const section of SECTIONS) for (const id of Object.keys(asObject(dig(sync, 'rooms', section)) ?? {})) ids.add(id);
-  return [...ids];
-}

@@ -1,5 +1,4 @@
 // Spec versions in release order: r0.x.y (2015-2020), then v1.1 onwards.
-export const LATEST_SPEC = 'v1.19';
 
 /** A sortable key: r0.a.b sorts before every v1.x. */
 export function versionKey(v: string): number {
@@ -8,15 +7,6 @@ export function versionKey(v: string): number {
   const v1 = /^v1\.(\d+)$/.exec(v);
   if (v1) return 100_000 + Number(v1[1]);
   throw new Error(`not a spec version: ${v} (expected v1.N or r0.N.N)`);
-}
-
-export function isSpecVersion(v: string): boolean {
-  try {
-    versionKey(v);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a rule introduced in `since` (and removed in `until`, exclusive) holds in `version`. */

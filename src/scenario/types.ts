@@ -14,7 +14,6 @@ export const TAGS = [
   'room-versions', 'schema', 'sentinel', 'sliding-sync', 'spec-silent', 'sync', 'sync-filters', 'threaded-receipts',
   'transactions', 'trust', 'typing', 'validation',
 ] as const;
-export type Tag = (typeof TAGS)[number];
 
 /** One step as written: a single key naming its kind, holding its arguments. */
 export type StepValue = Readonly<Record<string, unknown>>;

@@ -13,18 +13,22 @@
 //
 // Ryuk is disabled where the daemon has no registry, so nothing reaps a forgotten container: every
 // path out of startContainerTarget, including a failed wait and a signal, removes the container.
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, type WriteStream } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { request as httpGet } from 'node:http';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { GenericContainer, Wait, getContainerRuntimeClient, ImageName, type StartedTestContainer } from 'testcontainers';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
-import { DEFAULT_SYNAPSE_VERSION, freePort } from './synapse.ts';
+import { DEFAULT_SYNAPSE_VERSION } from './synapse.ts';
+import { freePort } from './ports.ts';
+import { onProcessEnd } from './exit-hooks.ts';
+import { probeDocker } from './docker.ts';
+
+export { dockerEndpoint, probeDocker } from './docker.ts';
 import { fetchSoftware } from './software.ts';
 import { tailFile } from './process.ts';
 import { httpRequest } from '../client/http.ts';
@@ -174,39 +178,6 @@ export function planContainer(p: { image: string; networkMode: NetworkMode; host
 }
 
 /** Where the Docker API is, as testcontainers and the docker CLI would take it. */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): { socketPath: string } | { url: string } {
-  const host = env.DOCKER_HOST?.trim();
-  if (!host) return { socketPath: '/var/run/docker.sock' };
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  if (host.startsWith('tcp://')) return { url: `http://${host.slice('tcp://'.length)}` };
-  if (host.startsWith('http://') || host.startsWith('https://')) return { url: host };
-  return { socketPath: host };
-}
-
-/**
- * Pings the Docker API (GET /_ping) before testcontainers is involved. Returns null when the
- * daemon answers, otherwise why not. When DOCKER_HOST is set but unusable this says so instead
- * of letting testcontainers fall back to another socket.
- */
-export async function probeDocker(env: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<string | null> {
-  const ep = dockerEndpoint(env);
-  const where = env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock (DOCKER_HOST unset)';
-  if ('socketPath' in ep && !existsSync(ep.socketPath)) return `no Docker daemon: ${ep.socketPath} does not exist (DOCKER_HOST=${where}); start one with scripts/container/dockerd.sh start`;
-  if ('url' in ep && env.DOCKER_TLS_VERIFY) return null; // TLS daemons: leave the check to testcontainers
-  return new Promise((resolvePing) => {
-    const req = httpGet(
-      'socketPath' in ep ? { socketPath: ep.socketPath, path: '/_ping', timeout: timeoutMs } : new URL('/_ping', ep.url),
-      (res) => {
-        res.resume();
-        resolvePing(res.statusCode === 200 ? null : `the Docker daemon at ${where} answered /_ping with HTTP ${res.statusCode}`);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolvePing(`no Docker daemon answers at ${where}: ${err.message}`));
-    req.end();
-  });
-}
-
 /** Writes homeserver.yaml, log.config, signing.key and media_store into a host folder. */
 function writeDataDir(dir: string, config: string): void {
   writeFileSync(join(dir, 'homeserver.yaml'), config);
@@ -232,7 +203,6 @@ async function removeById(id: string): Promise<void> {
 const liveContainers = new Set<string>();
 /** Containers removed by the hook, with why, so that stop() and failure() can say so. */
 const removedByHook = new Map<string, string>();
-let exitHookInstalled = false;
 function removeLiveNow(why: string): void {
   for (const id of liveContainers) {
     spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 15_000 });
@@ -240,18 +210,12 @@ function removeLiveNow(why: string): void {
     removedByHook.set(id, why);
   }
 }
+let unhook: (() => void) | undefined;
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => removeLiveNow('exit'));
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      if (liveContainers.size) process.stderr.write(`\nreceipts-conformance: ${sig} received, removing ${liveContainers.size} container(s)\n`);
-      removeLiveNow(sig);
-      // Another handler (the CLI's, or process.ts's) ends the process; otherwise die of the signal.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
-  }
+  unhook ??= onProcessEnd((why) => {
+    if (liveContainers.size) process.stderr.write(`receipts-conformance: removing ${liveContainers.size} container(s) (${why})\n`);
+    removeLiveNow(why);
+  });
 }
 
 /** testcontainers does not remove a container whose wait fails; this records its id as soon as it exists. */

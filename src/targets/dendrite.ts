@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.ts';
 import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
-import { freePort } from './synapse.ts';
+import { freePort } from './ports.ts';
 import { fetchSoftware } from './software.ts';
 
 const run = promisify(execFile);

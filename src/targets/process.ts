@@ -4,22 +4,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { onProcessEnd } from './exit-hooks.ts';
 
 const live = new Set<ManagedProcess>();
-let hooksInstalled = false;
+let hooked = false;
 
 function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const p of live) p.killNow('SIGKILL');
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      process.stderr.write(`\nreceipts-conformance: ${sig} received, stopping ${live.size} server process(es)\n`);
-      void Promise.all([...live].map((p) => p.stop(5_000))).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-    });
-  }
+  if (hooked) return;
+  hooked = true;
+  onProcessEnd(
+    () => {
+      for (const p of live) p.killNow('SIGKILL');
+    },
+    async () => {
+      await Promise.all([...live].map((p) => p.stop(5_000)));
+    },
+  );
 }
 
 export class ManagedProcess {

@@ -6,7 +6,7 @@ import { join, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import { cacheDir } from './cache.ts';
 import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
@@ -66,18 +66,6 @@ export async function ensureSynapseInstalled(version: string, log: (l: string) =
   writeFileSync(marker, `${version}\n`);
   log(`installed Synapse ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return venv;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function renderConfig(dataDir: string, port: number, secrets: { registration: string; macaroon: string; form: string }): void {
