@@ -3,6 +3,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { httpLimits, formatBytes, LimitExceeded } from '../client/limits.ts';
 
 export interface JsonResponse {
   status: number;
@@ -20,7 +21,10 @@ export interface JsonRequestOptions {
   headers?: Record<string, string>;
   /** JSON-serialised as is (callers that need canonical bytes pass a string). */
   body?: unknown;
+  /** Total deadline of the exchange (connect, headers and body); the process default otherwise. */
   timeoutMs?: number;
+  /** Body cap in bytes; the process default otherwise. */
+  maxBodyBytes?: number;
 }
 
 // Self-signed certificates are the norm between test servers; never verify them here.
@@ -38,8 +42,20 @@ export function requestJson(opts: JsonRequestOptions): Promise<JsonResponse> {
     headers['Content-Type'] = 'application/json';
     headers['Content-Length'] = String(payload.length);
   }
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? httpLimits().requestTimeoutMs;
+  const cap = opts.maxBodyBytes ?? httpLimits().maxBodyBytes;
+  const what = `${opts.method} ${opts.baseUrl.replace(/\/+$/, '')}${opts.path}`;
   return new Promise<JsonResponse>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    };
+    // req.setTimeout fires only on idle sockets; a server trickling bytes would never trip it.
+    const timer = setTimeout(() => fail(new LimitExceeded('deadline', `${what}: no complete response within ${timeoutMs} ms (deadline covers headers and body)`)), timeoutMs);
     const req = (isHttps ? https : http).request(
       {
         host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -50,10 +66,24 @@ export function requestJson(opts: JsonRequestOptions): Promise<JsonResponse> {
         ...(isHttps ? { agent: insecureAgent } : {}),
       },
       (res) => {
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > cap) {
+          fail(new LimitExceeded('body', `${what}: response body of ${formatBytes(declared)} (content-length) exceeds the ${formatBytes(cap)} cap`));
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > cap) fail(new LimitExceeded('body', `${what}: response body exceeds the ${formatBytes(cap)} cap (status ${res.statusCode})`));
+          else chunks.push(c);
+        });
+        res.on('error', (err) => fail(err));
+        res.on('aborted', () => fail(new Error(`${what}: the server closed the connection mid-body`)));
         res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = undefined;
           if (text.length > 0) {
@@ -67,8 +97,7 @@ export function requestJson(opts: JsonRequestOptions): Promise<JsonResponse> {
         });
       },
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${opts.method} ${opts.baseUrl}${opts.path} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err) => fail(err));
     if (payload) req.write(payload);
     req.end();
   });
