@@ -72,7 +72,7 @@ describe('client HTTP limits', () => {
   it('a trickling body hits the total deadline, not just an idle timeout', async () => {
     const { err, ms } = await failure(httpRequest({ method: 'GET', url: `${base}/trickle`, timeoutMs: 800 }));
     expect(err).toBeInstanceOf(TransportError);
-    expect(err.message).toBe(`${base}/trickle: no complete response within 800 ms (deadline covers headers and body)`);
+    expect(err.message).toBe(`${base}/trickle: timeout: no complete response within 800 ms (the deadline covers headers and body)`);
     expect(ms).toBeGreaterThanOrEqual(750);
     expect(ms).toBeLessThan(2_000);
   });
@@ -139,7 +139,7 @@ describe('client HTTP limits', () => {
 describe('federation HTTP limits', () => {
   it('a trickling body hits the total deadline', async () => {
     const { err, ms } = await failure(requestJson({ method: 'GET', baseUrl: base, path: '/trickle', timeoutMs: 600 }));
-    expect(err.message).toBe(`GET ${base}/trickle: no complete response within 600 ms (deadline covers headers and body)`);
+    expect(err.message).toBe(`GET ${base}/trickle: timeout: no complete response within 600 ms (the deadline covers headers and body)`);
     expect(ms).toBeLessThan(2_000);
   });
 

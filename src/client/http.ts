@@ -76,7 +76,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const cap = req.maxBodyBytes ?? httpLimits().maxBodyBytes;
   // undici's own timeouts fire only on idle gaps; this one bounds the whole exchange.
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new LimitExceeded('deadline', `no complete response within ${timeout} ms (deadline covers headers and body)`)), timeout);
+  const timer = setTimeout(() => controller.abort(new LimitExceeded('deadline', `timeout: no complete response within ${timeout} ms (the deadline covers headers and body)`)), timeout);
   try {
     const res = await undiciRequest(req.url, {
       method: req.method as 'GET',

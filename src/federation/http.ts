@@ -55,7 +55,7 @@ export function requestJson(opts: JsonRequestOptions): Promise<JsonResponse> {
       reject(err);
     };
     // req.setTimeout fires only on idle sockets; a server trickling bytes would never trip it.
-    const timer = setTimeout(() => fail(new LimitExceeded('deadline', `${what}: no complete response within ${timeoutMs} ms (deadline covers headers and body)`)), timeoutMs);
+    const timer = setTimeout(() => fail(new LimitExceeded('deadline', `${what}: timeout: no complete response within ${timeoutMs} ms (the deadline covers headers and body)`)), timeoutMs);
     const req = (isHttps ? https : http).request(
       {
         host: url.hostname.replace(/^\[|\]$/g, ''),
