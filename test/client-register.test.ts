@@ -105,3 +105,19 @@ describe('registration and secrets', () => {
     expect(msg).toContain('shared-secret registration of rc000000_probe: POST /_synapse/admin/v1/register answered 502');
   });
 });
+
+describe('probeRegistration deadline', () => {
+  it('one deadline bounds the whole probe against a server that never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const quiet = new MatrixApi({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    const started = performance.now();
+    try {
+      await expect(probeRegistration(quiet, { mode: 'shared-secret', sharedSecret: SECRET }, 'p', { deadlineMs: 700 })).rejects.toThrow(/timeout/);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});

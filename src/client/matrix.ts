@@ -39,6 +39,8 @@ export interface ClientOptions {
   onResponse?: (ms: number) => void;
   /** Bounds of the 429 waits (defaults: 3 retries, 10 s per wait). */
   rateLimit?: Partial<RateLimitPolicy>;
+  /** An absolute deadline (performance.now() clock) for every call of this client, retries included. */
+  deadline?: number;
   /** Called for every 429 the client meets, so the runner can put them in the report. */
   onRateLimited?: (event: RateLimitEvent) => void;
 }
@@ -65,9 +67,10 @@ export class MatrixApi {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.contentType) headers['content-type'] = options.contentType;
     const policy = { ...DEFAULT_RATE_LIMIT, ...this.opts.rateLimit };
+    const deadline = options.deadline ?? this.opts.deadline;
     const events: RateLimitEvent[] = [];
     for (let attempt = 1; ; attempt++) {
-      const remaining = options.deadline === undefined ? Infinity : options.deadline - performance.now();
+      const remaining = deadline === undefined ? Infinity : deadline - performance.now();
       const perRequest = options.timeoutMs ?? httpLimits().requestTimeoutMs;
       const res: HttpResponse = await httpRequest({
         method,
@@ -80,7 +83,7 @@ export class MatrixApi {
       this.opts.onResponse?.(res.ms);
       if (res.status === 429) {
         const hint = retryAfter(res.json, res.headers);
-        const left = options.deadline === undefined ? Infinity : options.deadline - performance.now();
+        const left = deadline === undefined ? Infinity : deadline - performance.now();
         const decision = decide429(hint, attempt, policy, left, options.retry429 ?? true);
         const event: RateLimitEvent = {
           method,

@@ -124,6 +124,8 @@ export function loadUsersFile(file: string): UserEntry[] {
  */
 export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig, localpart: string, opts: { deadlineMs?: number } = {}): Promise<void> {
   const deadline = performance.now() + (opts.deadlineMs ?? 20_000);
+  // One deadline over the whole probe, whatever the number of requests it takes.
+  api = new MatrixApi({ ...api.opts, deadline });
   if (cfg.mode !== 'users-file') {
     // The probe user is an ordinary run user (it carries the run prefix); it is simply not used again.
     await makeRegistrar(api, cfg).register(localpart);
@@ -132,7 +134,7 @@ export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig,
   const users = loadUsersFile(cfg.file);
   const problems: string[] = [];
   for (const [i, u] of users.entries()) {
-    const res = await api.call('GET', '/account/whoami', { token: u.access_token, deadline, timeoutMs: Math.max(1, deadline - performance.now()) });
+    const res = await api.call('GET', '/account/whoami', { token: u.access_token });
     if (res.status !== 200) problems.push(`user ${i + 1} (${u.user_id}): GET /account/whoami answered ${answer(res)}`);
     else if (res.json?.user_id !== u.user_id) problems.push(`user ${i + 1}: the token belongs to ${excerpt(String(res.json?.user_id))}, not ${u.user_id}`);
   }
