@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/browser/**', 'test/package/**'],
+          exclude: ['test/e2e/**', 'test/browser/**', 'test/package/**', 'test/robustness/**'],
           testTimeout: 30_000,
         },
       },
@@ -20,6 +20,17 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // The CLI as a subprocess against misbehaving fake servers and bad input files: exit
+        // codes, time and memory bounds, no leaked secret (test/robustness/README.md).
+        test: {
+          name: 'robustness',
+          include: ['test/robustness/**/*.test.ts'],
+          testTimeout: 90_000,
+          // Each test runs the CLI, which may run vitest workers of its own: a few at a time.
+          maxConcurrency: 4,
         },
       },
       {

@@ -4,12 +4,18 @@
 import { describe, test, inject } from 'vitest';
 import { MatrixApi } from '../src/client/matrix.ts';
 import { makeRegistrar } from '../src/client/register.ts';
-import { runScenario } from '../src/runner/run-scenario.ts';
+import { runScenario, type ScenarioOutcome } from '../src/runner/run-scenario.ts';
 import { resultFor } from '../src/runner/result.ts';
 import { failureText } from '../src/runner/failure-text.ts';
-import '../src/runner/plan.ts';
+import { TARGET_UNAVAILABLE } from '../src/runner/plan.ts';
+import { addSecret, installOutputRedaction, redactDeep } from '../src/safety/redaction.ts';
+import { setHttpLimits } from '../src/client/limits.ts';
 
 const plan = inject('rcPlan');
+// The worker is a process of its own: its console, its limits and its secrets are set up here too.
+installOutputRedaction();
+if (plan.target.registration.mode === 'shared-secret') addSecret(plan.target.registration.sharedSecret);
+setHttpLimits({ requestTimeoutMs: plan.limits.requestTimeoutMs, maxBodyBytes: plan.limits.maxBodyBytes });
 const rules = new Map(plan.rules.map((r) => [r.id, r]));
 const api = new MatrixApi({ baseUrl: plan.target.baseUrl, pathVersion: plan.target.pathVersion });
 const registrar = makeRegistrar(api, plan.target.registration);
@@ -20,11 +26,22 @@ const settings = {
   ruleLevels: new Map(plan.rules.map((r) => [r.id, r.level])),
 };
 
+// The circuit breaker: after this many scenarios in a row could not reach the target, the rest are
+// not run; each is reported as error, and the CLI exits 3.
+let unreachableInARow = 0;
+let unavailable: string | undefined;
+
 for (const area of [...new Set(plan.scenarios.map((s) => s.area))].sort()) {
   describe(area, () => {
     for (const scenario of plan.scenarios.filter((s) => s.area === area)) {
       test.concurrent(`${scenario.id} — ${scenario.title}`, async ({ task }) => {
-        const result = resultFor(scenario, await runScenario(scenario, { api, registrar, settings }), plan.deviations[scenario.id]);
+        const outcome: ScenarioOutcome = unavailable ? { status: 'error', message: `${TARGET_UNAVAILABLE} ${unavailable}`, checks: [], durationMs: 0, httpWaitMs: 0 } : await runScenario(scenario, { api, registrar, settings });
+        if (!unavailable) {
+          unreachableInARow = outcome.status === 'error' && outcome.unreachable ? unreachableInARow + 1 : 0;
+          if (unreachableInARow >= plan.limits.maxTargetFailures) unavailable = outcome.message;
+        }
+        // Tokens issued in this process are secrets only this process knows: redact here.
+        const result = redactDeep(resultFor(scenario, outcome, plan.deviations[scenario.id]));
         task.meta.rc = result;
         if (result.unexpected && !result.tentative) throw new Error(failureText(result, rules));
       });

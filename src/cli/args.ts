@@ -1,5 +1,6 @@
 // Command-line options of `receipts-conformance`. Usage errors exit with code 2.
 import { parseArgs } from 'node:util';
+import { parseByteSize } from '../client/limits.ts';
 
 export const USAGE = `receipts-conformance — conformance suite for Matrix read receipts
 
@@ -55,6 +56,15 @@ Run:
   --sync-timeout MS           deadline of one sync wait (default 15000)
   --runs N                    (bench) number of suite runs to time (default 1)
 
+Limits (a broken or hostile target never hangs the run; the reports of what ran are written):
+  --request-timeout MS        deadline of one request, headers and body (default 30000)
+  --max-body SIZE             largest response body accepted (default 32MiB)
+  --run-timeout MS            deadline of the whole run per target (default 3600000); scenarios
+                              not finished by then are reported as error
+  --max-target-failures N     after N scenarios in a row found the target unreachable, the rest
+                              are reported as error and the run exits 3 (default 5)
+  --verbose                   print stack traces of internal errors
+
 Exit codes: 0 conformant (no unexpected MUST failure), 1 non-conformant or differs from the
 deviations, 2 bad usage or a bad scenario, 3 the target could not be started or reached,
 75 the container target was skipped because no container runtime can run here
@@ -93,12 +103,24 @@ export interface CliOptions {
   concurrency: number;
   syncTimeoutMs: number;
   runs: number;
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  runTimeoutMs: number;
+  maxTargetFailures: number;
+  verbose: boolean;
 }
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive integer, got "${v}"`);
+  return n;
+}
+
+function byteSize(v: string | undefined): number {
+  if (v === undefined) return 32 * 1024 * 1024;
+  const n = parseByteSize(v);
+  if (n === undefined || n <= 0) throw new UsageError(`--max-body expects a size such as 32MiB, got "${v}"`);
   return n;
 }
 
@@ -134,6 +156,11 @@ export function parseCli(argv: string[]): CliOptions {
         concurrency: { type: 'string' },
         'sync-timeout': { type: 'string' },
         runs: { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'max-body': { type: 'string' },
+        'run-timeout': { type: 'string' },
+        'max-target-failures': { type: 'string' },
+        verbose: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -206,5 +233,10 @@ export function parseCli(argv: string[]): CliOptions {
     concurrency: positiveInt('concurrency', v.concurrency, 8),
     syncTimeoutMs: positiveInt('sync-timeout', v['sync-timeout'], 15_000),
     runs: positiveInt('runs', v.runs, 1),
+    requestTimeoutMs: positiveInt('request-timeout', v['request-timeout'], 30_000),
+    maxBodyBytes: byteSize(v['max-body']),
+    runTimeoutMs: positiveInt('run-timeout', v['run-timeout'], 3_600_000),
+    maxTargetFailures: positiveInt('max-target-failures', v['max-target-failures'], 5),
+    verbose: v.verbose ?? false,
   };
 }

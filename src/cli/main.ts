@@ -7,6 +7,9 @@ import { inSpecRange } from '../runner/selection.ts';
 import { cmdRun, loadSelection, EXIT, type Io } from './run.ts';
 import { runBench } from './bench.ts';
 import { runDiff } from './diff.ts';
+import { addSecret, installOutputRedaction, safeText } from '../safety/redaction.ts';
+import { InputError, capProblems } from '../safety/input-error.ts';
+import { setHttpLimits } from '../client/limits.ts';
 
 export { EXIT } from './run.ts';
 
@@ -35,10 +38,16 @@ function cmdLint(opts: CliOptions): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Every console line is redacted and stripped of control characters, whatever prints it.
+  installOutputRedaction();
   // `diff` compares two reports and has options of its own.
   if (argv[0] === 'diff') return runDiff(argv.slice(1));
+  let verbose = argv.includes('--verbose');
   try {
     const opts = parseCli(argv);
+    verbose = opts.verbose;
+    addSecret(opts.sharedSecret);
+    setHttpLimits({ requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes });
     switch (opts.command) {
       case 'help':
         io.out(USAGE);
@@ -57,14 +66,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`receipts-conformance: ${err.message}\nRun "receipts-conformance --help" for usage.\n`);
       return EXIT.USAGE;
     }
-    if (err instanceof ScenarioError) {
-      process.stderr.write(`receipts-conformance: invalid scenario or input file:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    if (err instanceof ScenarioError || err instanceof InputError) {
+      process.stderr.write(`receipts-conformance: invalid scenario or input file:\n${capProblems(err.problems, 20).map((p) => `  ${p}`).join('\n')}\n`);
       return EXIT.USAGE;
     }
     if (err instanceof TargetError) {
       process.stderr.write(`receipts-conformance: target unavailable: ${err.message}\n`);
       return EXIT.TARGET;
     }
-    throw err;
+    const e = err as Error;
+    process.stderr.write(`receipts-conformance: internal error: ${safeText(String(e?.message ?? err)).split('\n')[0]}${verbose && e?.stack ? `\n${safeText(e.stack)}` : ' (--verbose prints the stack)'}\n`);
+    return EXIT.NONCONFORMANT;
   }
 }

@@ -11,17 +11,22 @@ export interface SuiteRun {
   results: Map<string, ScenarioResult>;
   wallMs: number;
   vitestErrors: string[];
+  /** The run deadline passed and the unfinished scenarios were cancelled. */
+  deadlinePassed: boolean;
 }
 
 export interface SuiteOptions {
   concurrency: number;
   syncTimeoutMs: number;
+  /** The deadline of the whole run; unfinished scenarios are cancelled then. */
+  runTimeoutMs?: number;
   out: (line: string) => void;
 }
 
 export async function runSuite(plan: RunPlan, opts: SuiteOptions): Promise<SuiteRun> {
   const collector = new ResultCollector(opts.out);
   const started = performance.now();
+  let deadlinePassed = false;
   if (plan.scenarios.length) {
     // Vitest installs SIGINT/SIGTERM handlers that exit at once; the CLI's own handlers must win,
     // so that servers are stopped cleanly before the process ends.
@@ -42,12 +47,19 @@ export async function runSuite(plan: RunPlan, opts: SuiteOptions): Promise<Suite
       silent: 'passed-only',
     });
     for (const [sig, kept] of before) for (const l of process.listeners(sig)) if (!kept.includes(l)) process.off(sig, l);
+    const timer = opts.runTimeoutMs
+      ? setTimeout(() => {
+          deadlinePassed = true;
+          void vitest.cancelCurrentRun('keyboard-input');
+        }, opts.runTimeoutMs)
+      : undefined;
     try {
       await vitest.start([]);
     } finally {
+      clearTimeout(timer);
       await vitest.close();
     }
     process.exitCode = undefined;
   }
-  return { results: collector.results, wallMs: performance.now() - started, vitestErrors: collector.errors };
+  return { results: collector.results, wallMs: performance.now() - started, vitestErrors: deadlinePassed ? [] : collector.errors, deadlinePassed };
 }

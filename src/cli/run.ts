@@ -1,8 +1,14 @@
 // `receipts-conformance run`: every input is read and checked before any target starts, then each
 // target runs the planned scenarios, and the reports cover all of them.
 import { resolve } from 'node:path';
+import { prepareReportDir } from '../safety/report-dir.ts';
+import { addSecret } from '../safety/redaction.ts';
+import { loadUsersFile } from '../safety/users-file.ts';
+import { MatrixApi } from '../client/matrix.ts';
+import { probeRegistration, RegistrationError } from '../client/register.ts';
+import { TransportError } from '../client/http.ts';
+import { TargetError } from '../targets/target.ts';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
 import type { CliOptions } from './args.ts';
 import { UsageError } from './args.ts';
 import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
@@ -13,7 +19,7 @@ import type { Capability, Scenario } from '../scenario/types.ts';
 import { loadDeviations, type Deviations } from '../runner/deviations.ts';
 import { selectScenarios, inSpecRange, outOfRangeReason } from '../runner/selection.ts';
 import { resultFor } from '../runner/result.ts';
-import type { RunPlan } from '../runner/plan.ts';
+import { TARGET_UNAVAILABLE, type RunPlan } from '../runner/plan.ts';
 import { ContainerRuntimeUnavailable } from '../targets/container.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
 import { prepareFederation, type FederationAccess, type FederationOptions } from '../targets/federation-access.ts';
@@ -32,16 +38,6 @@ export interface Io {
 export function loadSelection(opts: CliOptions): { scenarios: Scenario[]; rules: RuleInfo[]; selected: Scenario[] } {
   const { scenarios, rules } = loadScenarios({ dirs: [defaultSpecsDir, ...opts.specs.map((d) => resolve(d))] });
   return { scenarios, rules, selected: selectScenarios(scenarios, opts) };
-}
-
-/** The report folder exists and is writable before anything runs, so no result is lost at the end. */
-function prepareReportDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, fsConstants.W_OK);
-  } catch (err) {
-    throw new UsageError(`--report-dir ${dir} cannot be written: ${(err as Error).message}`);
-  }
 }
 
 /** The plan for one target: what runs, and a skip result (with its reason) for what does not. */
@@ -64,6 +60,20 @@ export function exitCodeFor(results: readonly ScenarioResult[], withDeviations: 
   return broken ? EXIT.NONCONFORMANT : EXIT.OK;
 }
 
+/**
+ * Registration must work before any scenario runs: one clear error (exit 3) instead of one per
+ * scenario. Returns the target's server name, from the user ID it issued.
+ */
+export async function checkRegistration(opts: CliOptions, target: TargetHandle, runPrefix: string): Promise<string> {
+  try {
+    const userId = await probeRegistration(new MatrixApi({ baseUrl: target.baseUrl, pathVersion: opts.pathVersion }), target.registration, `${runPrefix}_probe`, { deadlineMs: 20_000 });
+    return target.serverName ?? userId.slice(userId.indexOf(':') + 1);
+  } catch (err) {
+    if (err instanceof RegistrationError || err instanceof TransportError) throw new TargetError(`${target.baseUrl}: users cannot be registered, so no scenario can run: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Every user and room a run creates carries this prefix. */
 export function newRunPrefix(): string {
   return `rc${randomBytes(3).toString('hex')}`;
@@ -71,7 +81,6 @@ export function newRunPrefix(): string {
 
 export function federationOptions(opts: CliOptions, io: Io): FederationOptions {
   return {
-    pathVersion: opts.pathVersion,
     log: io.log,
     ...(opts.federationUrl ? { federationUrl: opts.federationUrl } : {}),
     ...(opts.federationBind ? { bindHost: opts.federationBind } : {}),
@@ -90,6 +99,7 @@ export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scena
       ...(extra.federation ? { federation: extra.federation } : {}),
     },
     settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs) },
+    limits: { requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes, maxTargetFailures: opts.maxTargetFailures },
     scenarios: runnable,
     deviations: deviations?.byId ?? {},
     rules,
@@ -117,19 +127,23 @@ async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly 
     return { report, secrets: [], code: Number(process.env.RC_CONTAINER_SKIP_EXIT ?? EXIT.CONTAINER_SKIPPED), vitestErrors: [] };
   }
   try {
-    const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
+    for (const secret of target.secrets) addSecret(secret);
     const runPrefix = newRunPrefix();
-    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), runPrefix) : undefined;
+    const serverName = await checkRegistration(opts, target, runPrefix);
+    const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
+    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
     const caps = await probeCapabilities(target, needed, fed?.state);
     for (const [c, state] of Object.entries(caps)) if (!state.ok) io.log(`${target.id}: no ${c}: ${state.reason}; scenarios that need it are skipped`);
     const { runnable, skipped } = planFor(selected, opts.spec, caps);
     io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);
     const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix, ...(fed?.access ? { federation: fed.access } : {}) });
-    const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: io.out });
+    const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: io.out });
+    if (run.deadlinePassed) io.log(`the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed; unfinished scenarios are reported as error`);
     const results = selected.map((s) => {
       const reason = skipped.get(s.id);
       if (reason !== undefined) return resultFor(s, { status: 'skip', message: reason }, deviations?.byId[s.id]);
-      return run.results.get(s.id) ?? resultFor(s, { status: 'error', message: 'the scenario produced no result (the test runner failed before it finished)' }, deviations?.byId[s.id]);
+      const why = run.deadlinePassed ? `the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed before it finished` : 'the scenario produced no result (the test runner failed before it finished)';
+      return run.results.get(s.id) ?? resultFor(s, { status: 'error', message: why }, deviations?.byId[s.id]);
     });
     const report: TargetReport = {
       id: target.id,
@@ -142,7 +156,10 @@ async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly 
       summary: summarise(results),
       scenarios: results,
     };
-    return { report, secrets: target.secrets, code: exitCodeFor(results, deviations !== undefined), vitestErrors: run.vitestErrors };
+    // The circuit breaker tripped: the target stopped answering, which is not a verdict.
+    const unavailable = results.some((r) => r.message.startsWith(TARGET_UNAVAILABLE));
+    if (unavailable) io.log(`${target.id}: the target stopped answering (${opts.maxTargetFailures} scenarios in a row could not reach it); the rest are reported as error`);
+    return { report, secrets: target.secrets, code: unavailable ? EXIT.TARGET : exitCodeFor(results, deviations !== undefined), vitestErrors: run.vitestErrors };
   } finally {
     const died = target.failure();
     await target.stop();
@@ -155,18 +172,19 @@ async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly 
 }
 
 export async function cmdRun(opts: CliOptions, io: Io): Promise<number> {
+  // Every input is read and checked before any server starts or any request is made, so a bad file
+  // costs a second and exits 2, and a report folder that cannot be written never loses a run.
+  const reportDir = prepareReportDir(opts.reportDir);
+  if (opts.usersFile) loadUsersFile(opts.usersFile);
   const { scenarios, rules, selected } = loadSelection(opts);
   if (!selected.length) throw new UsageError('no scenario matches the --only/--rule/--tag selection');
   const knownIds = new Set(scenarios.map((s) => s.id));
-  // Every input is read before any server starts, so that a bad file costs nothing.
   const deviations = new Map(
     opts.targets.map((kind) => {
       const file = deviationsFileFor(opts, kind);
       return [kind, file ? loadDeviations(file, knownIds) : undefined] as const;
     }),
   );
-  const reportDir = resolve(opts.reportDir);
-  prepareReportDir(reportDir);
   io.log(`${selected.length} scenario(s) selected; spec ${opts.spec}; target(s) ${opts.targets.join(', ')}; reports in ${reportDir}`);
   const started = performance.now();
   const reports: TargetReport[] = [];

@@ -1,6 +1,12 @@
 // One keep-alive connection pool per process: scenarios run concurrently against one target,
 // and reusing sockets keeps the harness's own overhead small next to the server's.
+// Every exchange is bounded (see limits.ts): a total deadline and a body cap.
 import { Agent, request as undiciRequest } from 'undici';
+import { httpLimits, formatBytes, LimitExceeded } from './limits.ts';
+import { redact } from '../safety/redaction.ts';
+import { stripControls } from '../safety/terminal.ts';
+
+export { setHttpLimits, httpLimits, resetHttpLimits, parseByteSize, LimitExceeded } from './limits.ts';
 
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
 
@@ -12,7 +18,10 @@ export interface HttpRequest {
   /** A JSON value to send, or a raw string body sent as-is. */
   json?: unknown;
   raw?: string;
+  /** Total deadline of the exchange (headers and body), in ms; the process default otherwise. */
   timeoutMs?: number;
+  /** Body cap in bytes; the process default otherwise. */
+  maxBodyBytes?: number;
 }
 
 export interface HttpResponse {
@@ -24,20 +33,31 @@ export interface HttpResponse {
   ms: number;
 }
 
-/** Thrown when no HTTP response came back at all: refused, reset, timed out. */
+/**
+ * Thrown when no usable HTTP response came back: refused, reset, past its deadline, or a body over
+ * the cap. The message is one line, URL then cause, with secrets in the URL redacted.
+ */
 export class TransportError extends Error {
-  constructor(readonly url: string, override readonly cause: unknown) {
-    super(`${url}: ${describeCause(cause)}`);
+  readonly url: string;
+  constructor(url: string, override readonly cause: unknown) {
+    super(`${redact(url)}: ${describeCause(cause)}`);
+    this.url = redact(url);
     this.name = 'TransportError';
   }
 }
 
+/** One printable line naming what went wrong, with the error code when there is one. */
 export function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof Error)) return oneLine(String(err));
+  if (err instanceof LimitExceeded) return oneLine(err.message);
   const code = (err as { code?: string }).code;
   const inner = (err as { cause?: unknown }).cause;
   const innerText = inner instanceof Error ? ` (${(inner as { code?: string }).code ?? inner.message})` : '';
-  return `${code ? code + ': ' : ''}${err.message}${innerText}`;
+  return oneLine(`${code ? code + ': ' : ''}${err.message}${innerText}`);
+}
+
+function oneLine(text: string): string {
+  return stripControls(redact(text.replace(/\s*\n\s*/g, ' ')));
 }
 
 /** Time spent waiting for responses in this process; the benchmark subtracts it from wall time. */
@@ -52,7 +72,11 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     headers['content-type'] ??= 'application/json';
   }
   const started = performance.now();
-  const timeout = req.timeoutMs ?? 30_000;
+  const timeout = Math.max(1, req.timeoutMs ?? httpLimits().requestTimeoutMs);
+  const cap = req.maxBodyBytes ?? httpLimits().maxBodyBytes;
+  // undici's own timeouts fire only on idle gaps; this one bounds the whole exchange.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new LimitExceeded('deadline', `timeout: no complete response within ${timeout} ms (the deadline covers headers and body)`)), timeout);
   try {
     const res = await undiciRequest(req.url, {
       method: req.method as 'GET',
@@ -61,8 +85,24 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       dispatcher: agent,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: controller.signal,
     });
-    const text = await res.body.text();
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > cap) {
+      res.body.destroy();
+      throw new LimitExceeded('body', `response body of ${formatBytes(declared)} (content-length) exceeds the ${formatBytes(cap)} cap`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > cap) {
+        res.body.destroy();
+        throw new LimitExceeded('body', `response body exceeds the ${formatBytes(cap)} cap (status ${res.statusCode})`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks, size).toString('utf8');
     const ms = performance.now() - started;
     httpClock.ms += ms;
     httpClock.requests += 1;
@@ -77,7 +117,11 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     return { status: res.statusCode, headers: flat, text, json, ms };
   } catch (err) {
     httpClock.ms += performance.now() - started;
-    throw new TransportError(req.url, err);
+    // An abort surfaces as undici's own error; the reason says which limit it was.
+    const cause = controller.signal.aborted && !(err instanceof LimitExceeded) ? controller.signal.reason : err;
+    throw new TransportError(req.url, cause);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,16 +1,36 @@
 // Ways of getting fresh users on a server. Which one works depends on how the server is run,
 // so the target chooses; scenarios only ask for "a new user".
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { MatrixApi, MatrixUser } from './matrix.ts';
+import { MatrixApi, MatrixUser, type ApiResult } from './matrix.ts';
+import { addSecret, safeText } from '../safety/redaction.ts';
+import { excerpt } from '../safety/terminal.ts';
+import { loadUsersFile as loadCheckedUsersFile, type UserEntry } from '../safety/users-file.ts';
 
 export type RegistrationConfig =
   | { mode: 'shared-secret'; sharedSecret: string }
   | { mode: 'open' }
   | { mode: 'users-file'; file: string };
 
-export class RegistrationError extends Error {}
+/** Registration failed. The message is redacted and printable by construction: servers echo secrets. */
+export class RegistrationError extends Error {
+  override name = 'RegistrationError';
+  constructor(message: string) {
+    super(safeText(message));
+  }
+}
+
+/** What a failed registration answered, in one printable line: errcode and error, else an excerpt. */
+function answer(res: ApiResult): string {
+  const errcode = typeof res.json?.errcode === 'string' ? res.json.errcode : '';
+  const error = typeof res.json?.error === 'string' ? res.json.error : '';
+  return `${res.status}${errcode || error ? ` ${excerpt(`${errcode} ${error}`.trim())}` : res.text ? `: ${excerpt(res.text)}` : ''}`;
+}
+
+/** Every credential a registration hands back is a secret of this process from the moment it arrives. */
+function remember(json: any): void {
+  addSecret(json?.access_token);
+  addSecret(json?.refresh_token);
+}
 
 export interface Registrar {
   register(localpart: string): Promise<MatrixUser>;
@@ -31,19 +51,23 @@ const password = () => randomBytes(12).toString('hex');
 
 /** The admin API of Synapse and Dendrite: works even when public registration is closed. */
 class SharedSecretRegistrar implements Registrar {
-  constructor(private api: MatrixApi, private secret: string) {}
+  constructor(private api: MatrixApi, private secret: string) {
+    addSecret(secret);
+  }
   async register(localpart: string): Promise<MatrixUser> {
     const path = '/_synapse/admin/v1/register';
     const nonceRes = await this.api.call('GET', path);
     const nonce = nonceRes.json?.nonce;
     if (nonceRes.status !== 200 || typeof nonce !== 'string') {
-      throw new RegistrationError(`shared-secret registration: GET ${path} gave ${nonceRes.status} ${nonceRes.text.slice(0, 200)}`);
+      throw new RegistrationError(`shared-secret registration: GET ${path} answered ${answer(nonceRes)}`);
     }
     const pass = password();
     const mac = createHmac('sha1', this.secret).update(`${nonce}\0${localpart}\0${pass}\0notadmin`).digest('hex');
+    addSecret(pass);
     const res = await this.api.call('POST', path, { json: { nonce, username: localpart, password: pass, admin: false, mac } });
-    if (res.status !== 200 || !res.json?.access_token) {
-      throw new RegistrationError(`shared-secret registration of ${localpart}: ${res.status} ${res.json?.errcode ?? ''} ${res.json?.error ?? res.text.slice(0, 200)}`);
+    remember(res.json);
+    if (res.status !== 200 || typeof res.json?.access_token !== 'string') {
+      throw new RegistrationError(`shared-secret registration of ${localpart}: POST ${path} answered ${answer(res)}`);
     }
     return new MatrixUser(this.api, res.json.user_id, res.json.access_token, res.json.device_id);
   }
@@ -53,13 +77,16 @@ class SharedSecretRegistrar implements Registrar {
 class OpenRegistrar implements Registrar {
   constructor(private api: MatrixApi) {}
   async register(localpart: string): Promise<MatrixUser> {
-    const body: Record<string, unknown> = { username: localpart, password: password(), inhibit_login: false };
+    const pass = password();
+    addSecret(pass);
+    const body: Record<string, unknown> = { username: localpart, password: pass, inhibit_login: false };
     let res = await this.api.call('POST', '/register', { json: body });
-    if (res.status === 401 && res.json?.session) {
+    if (res.status === 401 && typeof res.json?.session === 'string') {
       res = await this.api.call('POST', '/register', { json: { ...body, auth: { type: 'm.login.dummy', session: res.json.session } } });
     }
-    if (res.status !== 200 || !res.json?.access_token) {
-      throw new RegistrationError(`open registration of ${localpart}: ${res.status} ${res.json?.errcode ?? ''} ${res.json?.error ?? res.text.slice(0, 200)}`);
+    remember(res.json);
+    if (res.status !== 200 || typeof res.json?.access_token !== 'string') {
+      throw new RegistrationError(`open registration of ${localpart}: POST /register answered ${answer(res)}`);
     }
     return new MatrixUser(this.api, res.json.user_id, res.json.access_token, res.json.device_id);
   }
@@ -70,7 +97,7 @@ class OpenRegistrar implements Registrar {
  * a list of {user_id, access_token}. Users are handed out in order, each once per run.
  */
 class UsersFileRegistrar implements Registrar {
-  private users: { user_id: string; access_token: string }[];
+  private users: UserEntry[];
   private next = 0;
   constructor(private api: MatrixApi, file: string) {
     this.users = loadUsersFile(file);
@@ -78,17 +105,38 @@ class UsersFileRegistrar implements Registrar {
   async register(localpart: string): Promise<MatrixUser> {
     const u = this.users[this.next++];
     if (!u) throw new RegistrationError(`users file has only ${this.users.length} users; the run needs more (asked for "${localpart}")`);
-    return new MatrixUser(this.api, u.user_id, u.access_token);
+    return new MatrixUser(this.api, u.user_id, u.access_token, u.device_id);
   }
 }
 
-export function loadUsersFile(file: string): { user_id: string; access_token: string }[] {
-  const text = readFileSync(file, 'utf8');
-  const parsed = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  const list = Array.isArray(parsed) ? parsed : parsed?.users;
-  if (!Array.isArray(list) || list.some((u: any) => typeof u?.user_id !== 'string' || typeof u?.access_token !== 'string')) {
-    throw new RegistrationError(`${file}: expected a list of {user_id, access_token}`);
-  }
-  return list;
+/**
+ * Reads and checks a users file; its tokens are registered for redaction as they are read.
+ * Throws InputError (src/safety/input-error.ts) with file:line:col: the CLI's exit 2.
+ */
+export function loadUsersFile(file: string): UserEntry[] {
+  return loadCheckedUsersFile(file);
 }
 
+/**
+ * Checks, before a run, that registration works at all: registers one user (or, for a users file,
+ * asks /account/whoami with every token). One clear error instead of one per scenario.
+ * Throws RegistrationError naming the endpoint and what it answered.
+ */
+export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig, localpart: string, opts: { deadlineMs?: number } = {}): Promise<string> {
+  const deadline = performance.now() + (opts.deadlineMs ?? 20_000);
+  // One deadline over the whole probe, whatever the number of requests it takes.
+  api = new MatrixApi({ ...api.opts, deadline });
+  if (cfg.mode !== 'users-file') {
+    // The probe user is an ordinary run user (it carries the run prefix); it is simply not used again.
+    return (await makeRegistrar(api, cfg).register(localpart)).userId;
+  }
+  const users = loadUsersFile(cfg.file);
+  const problems: string[] = [];
+  for (const [i, u] of users.entries()) {
+    const res = await api.call('GET', '/account/whoami', { token: u.access_token });
+    if (res.status !== 200) problems.push(`user ${i + 1} (${u.user_id}): GET /account/whoami answered ${answer(res)}`);
+    else if (res.json?.user_id !== u.user_id) problems.push(`user ${i + 1}: the token belongs to ${excerpt(String(res.json?.user_id))}, not ${u.user_id}`);
+  }
+  if (problems.length) throw new RegistrationError(`users file ${cfg.file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; … and ${problems.length - 5} more` : ''}`);
+  return users[0]!.user_id;
+}

@@ -1,6 +1,5 @@
 // Known deviations of one implementation, kept outside the scenarios (as WPT keeps its
 // expectations): a scenario says what the spec requires, a deviations file says what a server does.
-import { statSync } from 'node:fs';
 import type { Status } from '../verdict.ts';
 import { formatValidator } from '../scenario/schema.ts';
 import { explain } from '../scenario/loader.ts';
@@ -21,14 +20,7 @@ export interface Deviations {
 }
 
 export function loadDeviations(file: string, knownIds?: ReadonlySet<string>): Deviations {
-  let isFile = false;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    throw new ScenarioError([`${file}: no such deviations file`]);
-  }
-  if (!isFile) throw new ScenarioError([`${file}: a deviations file must be a YAML file, not a directory`]);
-  const parsed = parseYamlFile(file);
+  const parsed = parseYamlFile(file, 'deviations file');
   const validate = formatValidator('deviations');
   if (!validate(parsed.data)) throw new ScenarioError(explain(validate.errors ?? [], parsed));
   const data = parsed.data as { server?: string; deviations: Record<string, { status: Status | Status[]; reason: string; spec?: string; rules?: string[] }> };

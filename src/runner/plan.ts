@@ -18,10 +18,15 @@ export interface RunPlan {
     federation?: FederationAccess;
   };
   settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number };
+  /** Per-request limits, and how many scenarios in a row may find the target unreachable. */
+  limits: { requestTimeoutMs: number; maxBodyBytes: number; maxTargetFailures: number };
   scenarios: Scenario[];
   deviations: Record<string, Deviation>;
   rules: RuleInfo[];
 }
+
+/** The message of a scenario the circuit breaker did not run. */
+export const TARGET_UNAVAILABLE = 'target unavailable:';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -26,6 +26,8 @@ export interface ScenarioOutcome {
   durationMs: number;
   httpWaitMs: number;
   transcript?: RequestRecord[];
+  /** The target did not answer at all (refused, reset, timed out): what the circuit breaker counts. */
+  unreachable?: boolean;
 }
 
 /** The scenario's status: the worst of its checks; a failed precondition counts as blocked. */
@@ -51,10 +53,10 @@ function messageFor(status: Status, scenario: Scenario, checks: readonly CheckRe
   return firstBroken ? `${firstBroken.where}: ${firstBroken.message ?? firstBroken.check}` : status;
 }
 
-function failureOf(err: unknown): { status: Status; message: string } {
+function failureOf(err: unknown): { status: Status; message: string; unreachable?: boolean } {
   if (err instanceof Unsupported) return { status: 'unsupported', message: err.message };
   if (err instanceof HarnessError) return { status: 'error', message: err.message };
-  if (err instanceof TransportError) return { status: 'error', message: `no answer from ${err.url.replace(/\?.*/, '')}: ${err.message.split(': ').slice(1).join(': ')}` };
+  if (err instanceof TransportError) return { status: 'error', message: `no answer from ${err.url.replace(/\?.*/, '')}: ${err.message.split(': ').slice(1).join(': ')}`, unreachable: true };
   return { status: 'error', message: `harness error: ${(err as Error)?.stack ?? String(err)}` };
 }
 
@@ -71,7 +73,7 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     },
   });
   ctx = new ScenarioContext(scenario, api, deps.registrar, deps.settings);
-  let failure: { status: Status; message: string } | undefined;
+  let failure: { status: Status; message: string; unreachable?: boolean } | undefined;
   try {
     await Promise.all(
       scenario.users.map(async (actor) => {
@@ -99,5 +101,6 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     durationMs: Math.round(performance.now() - started),
     httpWaitMs: Math.round(httpWaitMs),
     ...(status !== 'pass' ? { transcript: ctx.transcript } : {}),
+    ...(failure?.unreachable ? { unreachable: true } : {}),
   };
 }

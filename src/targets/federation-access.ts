@@ -1,8 +1,6 @@
 // How the scenarios' fake federation servers reach the target, and whether they can: the target's
 // server name (learnt from a user ID it issues), its federation endpoint (discovery, or
 // --federation-url), where the fakes listen, and a probe that proves the target fetched a fake's keys.
-import { MatrixApi } from '../client/matrix.ts';
-import { loadUsersFile, makeRegistrar } from '../client/register.ts';
 import { discoverFederation, DiscoveryError } from '../federation/discovery.ts';
 import { probeFederation } from '../federation/probe.ts';
 import type { TargetHandle } from './target.ts';
@@ -15,7 +13,6 @@ export interface FederationOptions {
   bindHost?: string;
   /** The host part of the fakes' server names, as the target reaches them (default: the bind host). */
   advertisedHost?: string;
-  pathVersion: 'v3' | 'r0';
   log: (line: string) => void;
 }
 
@@ -28,22 +25,8 @@ export interface FederationAccess {
   advertisedHost?: string;
 }
 
-/** The server name from a user ID the target issues: users-file users, else a fresh registration. */
-async function learnServerName(t: TargetHandle, pathVersion: 'v3' | 'r0', runPrefix: string): Promise<string> {
-  if (t.serverName) return t.serverName;
-  const reg = t.registration;
-  const userId = reg.mode === 'users-file' ? loadUsersFile(reg.file)[0]?.user_id : (await makeRegistrar(new MatrixApi({ baseUrl: t.baseUrl, pathVersion }), reg).register(`${runPrefix}_probe`)).userId;
-  if (!userId) throw new Error('the users file names no user');
-  return userId.slice(userId.indexOf(':') + 1);
-}
-
-export async function prepareFederation(t: TargetHandle, opts: FederationOptions, runPrefix: string): Promise<{ state: CapabilityState; access?: FederationAccess }> {
-  let serverName: string;
-  try {
-    serverName = await learnServerName(t, opts.pathVersion, runPrefix);
-  } catch (err) {
-    return { state: { ok: false, reason: `the target's server name could not be learnt from a user ID: ${(err as Error).message}` } };
-  }
+/** `serverName` is the target's own, learnt from a user ID it issued (the registration probe's). */
+export async function prepareFederation(t: TargetHandle, opts: FederationOptions, serverName: string): Promise<{ state: CapabilityState; access?: FederationAccess }> {
   // A local target serves federation on its one loopback listener; discovery is for real deployments.
   const override = opts.federationUrl ?? (t.kind === 'url' ? undefined : t.baseUrl);
   let endpoint: { baseUrl: string; hostHeader?: string };

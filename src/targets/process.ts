@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { onProcessEnd } from './exit-hooks.ts';
+import { redactLines } from '../safety/redaction.ts';
 
 const live = new Set<ManagedProcess>();
 let hooked = false;
@@ -34,8 +35,9 @@ export class ManagedProcess {
     installExitHooks();
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
     this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.pipe(this.log, { end: false });
-    this.child.stderr!.pipe(this.log, { end: false });
+    // Server logs are reports too: secrets the server prints (a token in a request log) are redacted.
+    this.child.stdout!.pipe(redactLines()).pipe(this.log, { end: false });
+    this.child.stderr!.pipe(redactLines()).pipe(this.log, { end: false });
     live.add(this);
     this.exitPromise = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {

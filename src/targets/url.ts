@@ -4,6 +4,7 @@ import { httpRequest, describeCause, TransportError } from '../client/http.ts';
 import type { RegistrationConfig } from '../client/register.ts';
 import { TargetError, type TargetHandle } from './target.ts';
 import { fetchSoftware } from './software.ts';
+import { excerpt } from '../safety/terminal.ts';
 
 // Under the 20 s an operator is promised, with room for start-up.
 const REACH_TIMEOUT_MS = 15_000;
@@ -25,7 +26,7 @@ export async function openUrlTarget(opts: UrlOptions): Promise<TargetHandle> {
     throw new TargetError(`cannot reach ${baseUrl}: GET ${url} failed: ${cause}`);
   }
   if (res.status !== 200 || !Array.isArray((res.json as { versions?: unknown })?.versions)) {
-    throw new TargetError(`${baseUrl} does not look like a Matrix homeserver: GET ${url} answered ${res.status} ${res.text.slice(0, 200)}`);
+    throw new TargetError(`${baseUrl} does not look like a Matrix homeserver: GET ${url} answered ${res.status} ${excerpt(res.text)}`);
   }
   const registration: RegistrationConfig = opts.sharedSecret
     ? { mode: 'shared-secret', sharedSecret: opts.sharedSecret }
