@@ -79,8 +79,8 @@ describe('deviations files', () => {
   it('refuses a top-level list, a directory and a missing file instead of reading them as "no deviations"', () => {
     expect(problems(write('list.yaml', '- cs.a.b\n'))[0]).toMatch(/list\.yaml:1:1: .*must be object/);
     mkdirSync(join(dir, 'adir'), { recursive: true });
-    expect(problems(join(dir, 'adir'))[0]).toMatch(/not a directory/);
-    expect(problems(join(dir, 'missing.yaml'))[0]).toMatch(/no such deviations file/);
+    expect(problems(join(dir, 'adir'))[0]).toMatch(/adir: is a directory; expected a deviations file/);
+    expect(problems(join(dir, 'missing.yaml'))[0]).toMatch(/missing.yaml: cannot read the deviations file: no such file or directory/);
   });
 });
 

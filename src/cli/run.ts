@@ -60,13 +60,16 @@ export function exitCodeFor(results: readonly ScenarioResult[], withDeviations: 
   return broken ? EXIT.NONCONFORMANT : EXIT.OK;
 }
 
+// Registration is a couple of requests; a target that cannot do it in this long cannot run scenarios.
+const REGISTRATION_PROBE_MS = 10_000;
+
 /**
  * Registration must work before any scenario runs: one clear error (exit 3) instead of one per
  * scenario. Returns the target's server name, from the user ID it issued.
  */
 export async function checkRegistration(opts: CliOptions, target: TargetHandle, runPrefix: string): Promise<string> {
   try {
-    const userId = await probeRegistration(new MatrixApi({ baseUrl: target.baseUrl, pathVersion: opts.pathVersion }), target.registration, `${runPrefix}_probe`, { deadlineMs: 20_000 });
+    const userId = await probeRegistration(new MatrixApi({ baseUrl: target.baseUrl, pathVersion: opts.pathVersion }), target.registration, `${runPrefix}_probe`, { deadlineMs: REGISTRATION_PROBE_MS });
     return target.serverName ?? userId.slice(userId.indexOf(':') + 1);
   } catch (err) {
     if (err instanceof RegistrationError || err instanceof TransportError) throw new TargetError(`${target.baseUrl}: users cannot be registered, so no scenario can run: ${err.message}`);
