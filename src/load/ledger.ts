@@ -180,15 +180,23 @@ export class Ledger {
       for (const [observer, state] of this.syncState) {
         const seen = state.get(slot);
         this.log.check('no-lost-receipt-sync', seen === last.eventId, () =>
-          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); ${observer}'s /sync ${seen === undefined ? 'never showed this slot' : `ended on ${seen}`}`,
+          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); ${observer}'s /sync ${seen === undefined ? 'never showed this slot' : `ended on ${seen}${this.siblingHint(last, seen)}`}`,
         );
       }
       if (remoteEnabled && last.origin === 'local') {
         const seen = this.remoteState.get(slot);
         this.log.check('no-lost-receipt-federation', seen === last.eventId, () =>
-          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); the remote server ${seen === undefined ? 'never received this slot' : `last received ${seen}`}`,
+          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); the remote server ${seen === undefined ? 'never received this slot' : `last received ${seen}${this.siblingHint(last, seen)}`}`,
         );
       }
     }
+  }
+
+  /** When a slot ended on a receipt the same user posted in another of its slots, say so: the server mixed the two up. */
+  private siblingHint(last: PostRecord, seen: string): string {
+    const sameUser = this.posts.filter((p) => p.room === last.room && p.userId === last.userId && p.eventId === seen);
+    const own = sameUser.filter((p) => p.type === last.type && p.thread === last.thread).pop();
+    const other = sameUser.filter((p) => p.type !== last.type || p.thread !== last.thread).pop();
+    return other && (!own || other.seq > own.seq) ? `, a receipt the same user posted as ${other.type}${other.thread === null ? ' unthreaded' : ` (thread ${other.thread})`}: the server did not keep the two slots apart` : '';
   }
 }
