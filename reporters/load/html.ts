@@ -53,7 +53,7 @@ function invariantCell(i: InvariantResult | undefined): string {
 function invariantTable(targets: LoadTargetReport[]): string {
   const head = `<tr><th>Invariant</th>${targets.map((t) => `<th>${esc(t.id)}</th>`).join('')}</tr>`;
   const rows = INVARIANT_IDS.map(
-    (id) => `<tr><th scope="row"><code>${esc(id)}</code><br><span class="title">${esc(INVARIANTS[id])}</span></th>${targets.map((t) => invariantCell(t.invariants.find((i) => i.id === id))).join('')}</tr>`,
+    (id) => `<tr><th scope="row"><code>${esc(id)}</code> <span class="level">${esc(INVARIANTS[id].level)} · ${esc(INVARIANTS[id].rules.join(', '))}</span><br><span class="title">${esc(INVARIANTS[id].title)}</span></th>${targets.map((t) => invariantCell(t.invariants.find((i) => i.id === id))).join('')}</tr>`,
   );
   return `<table id="invariants"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -88,7 +88,7 @@ export function renderLoadHtml(report: LoadReport): string {
   const configRows: [string, string][] = [
     ['Workload', `${c.plannedReceipts} receipts at ${c.rate}/s for ${c.durationS} s (seed ${c.seed})`],
     ['Users', `${c.users} local in ${c.rooms} rooms, ${c.remoteUsers} remote, ${c.observers} observers`],
-    ['Mix', `${Math.round(c.privateShare * 100)}% m.read.private, ${Math.round(c.threadedShare * 100)}% thread "main"`],
+    ['Mix', `${Math.round(c.privateShare * 100)}% m.read.private, ${Math.round(c.threadedShare * 100)}% thread "main"${c.threadCollisions ? ', unthreaded and threaded receipts may share an event' : ''}`],
     ['Bounds', `${c.maxRequests} requests, ${c.maxInFlight} in flight, drain ${c.drainTimeoutS} s, deadline ${c.deadlineS} s per target`],
     ['Rooms', `version ${c.roomVersion ?? 'server default'}, ${c.eventsPerRoom} events each`],
   ];
@@ -140,6 +140,7 @@ table { border-collapse: collapse; margin: .5rem 0 1.5rem; width: 100%; }
 th, td { border: 1px solid #ccc; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.level { font-weight: normal; font-size: .8em; color: #555; border: 1px solid #bbb; border-radius: 3px; padding: 0 .25em; }
 .title { font-weight: normal; color: #555; font-size: .9em; }
 td.pass { background: #e6f4e6; } td.fail { background: #fbe3e3; } td.skip { background: #f3f3f3; color: #666; }
 td.cell details summary { cursor: pointer; font-weight: 600; }

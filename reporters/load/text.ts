@@ -28,7 +28,7 @@ function targetLines(t: LoadTargetReport): string[] {
   const tm = t.timings!;
   lines.push(`  set-up ${sec(tm.setupMs)}, posting ${sec(tm.postingMs)}, drain ${sec(tm.drainMs)}${tm.drained ? '' : ' (deadline reached before every receipt arrived)'}`);
   for (const i of t.invariants) {
-    const tag = i.status === 'pass' ? 'pass' : i.status === 'fail' ? 'FAIL' : 'skip';
+    const tag = i.status === 'pass' ? 'pass' : i.status === 'fail' ? `FAIL (${i.level})` : 'skip';
     const detail = i.status === 'fail' ? `${i.violations} of ${i.checked}; e.g. ${i.evidence[0] ?? ''}` : i.status === 'skip' ? (i.note ?? '') : `${i.checked} checked`;
     lines.push(`  ${tag} ${i.id}: ${detail}`);
   }

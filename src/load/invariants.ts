@@ -1,14 +1,42 @@
 // The invariants a load run checks, each judged pass/fail with counts and a few examples.
 
 export const INVARIANTS = {
-  'no-lost-receipt-sync': 'No receipt lost at the observers: for every public (user, type, thread) slot, the last receipt posted is what each observer\'s /sync ends with',
-  'no-lost-receipt-federation': 'No receipt lost over federation: for every public slot of a local user, the last receipt posted reaches the remote server',
-  'one-event-per-room': 'One m.receipt event per room in each /sync response',
-  'one-per-slot': 'Within one m.receipt event, each (user, type, thread) appears once',
-  'deltas-only': 'An incremental /sync never repeats a receipt that did not change since the observer\'s previous response',
-  'no-private-leak-sync': 'No m.read.private receipt reaches another user\'s /sync (as m.read.private or as m.read)',
-  'no-private-leak-federation': 'No m.read.private receipt is sent over federation (as m.read.private or as m.read)',
-} as const;
+  'no-lost-receipt-sync': {
+    title: "No receipt lost at the observers: for every public (user, type, thread) slot, the last receipt posted is what each observer's /sync ends with",
+    rules: ['R-CS-01', 'R-CS-07', 'R-FED-08'],
+    level: 'MUST',
+  },
+  'no-lost-receipt-federation': {
+    title: 'No receipt lost over federation: for every public slot of a local user, the last receipt posted reaches the remote server',
+    rules: ['R-FED-09'],
+    level: 'MUST',
+  },
+  'one-event-per-room-and-thread': {
+    title: 'Receipts are batched: in each /sync response, one m.receipt event per room and thread',
+    rules: ['R-CS-09'],
+    level: 'SHOULD',
+  },
+  'one-per-slot': {
+    title: 'Within one m.receipt event, each (user, type, thread) appears once',
+    rules: ['R-CS-07'],
+    level: 'MUST',
+  },
+  'deltas-only': {
+    title: "An incremental /sync never repeats a receipt that did not change since the observer's previous response",
+    rules: ['R-CS-08'],
+    level: 'SHOULD',
+  },
+  'no-private-leak-sync': {
+    title: "No m.read.private receipt reaches another user's /sync (as m.read.private or as m.read)",
+    rules: ['R-PR-01'],
+    level: 'MUST',
+  },
+  'no-private-leak-federation': {
+    title: 'No m.read.private receipt is sent over federation (as m.read.private or as m.read)',
+    rules: ['R-PR-03', 'R-FED-04'],
+    level: 'MUST',
+  },
+} as const satisfies Record<string, { title: string; rules: readonly string[]; level: 'MUST' | 'SHOULD' }>;
 
 export type InvariantId = keyof typeof INVARIANTS;
 export const INVARIANT_IDS = Object.keys(INVARIANTS) as InvariantId[];
@@ -16,6 +44,10 @@ export const INVARIANT_IDS = Object.keys(INVARIANTS) as InvariantId[];
 export interface InvariantResult {
   id: InvariantId;
   title: string;
+  /** Rule IDs of the catalogue (specs/rules.yaml) the invariant stands for. */
+  rules: string[];
+  /** Strength of those rules; a broken SHOULD still fails the run, but weighs less. */
+  level: 'MUST' | 'SHOULD';
   status: 'pass' | 'fail' | 'skip';
   /** How many things were judged (receipts, responses or slots, depending on the invariant). */
   checked: number;
@@ -62,7 +94,8 @@ export class InvariantLog {
       const s = this.state.get(id)!;
       const status = s.violations > 0 ? 'fail' : s.skip !== undefined || s.checked === 0 ? 'skip' : 'pass';
       const note = s.violations > 0 ? s.note : (s.skip ?? (s.checked === 0 ? 'nothing to judge was observed' : s.note));
-      return { id, title: INVARIANTS[id], status, checked: s.checked, violations: s.violations, evidence: [...s.evidence], ...(note ? { note } : {}) };
+      const { title, rules, level } = INVARIANTS[id];
+      return { id, title, rules: [...rules], level, status, checked: s.checked, violations: s.violations, evidence: [...s.evidence], ...(note ? { note } : {}) };
     });
   }
 }

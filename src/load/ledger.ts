@@ -180,23 +180,29 @@ export class Ledger {
       for (const [observer, state] of this.syncState) {
         const seen = state.get(slot);
         this.log.check('no-lost-receipt-sync', seen === last.eventId, () =>
-          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); ${observer}'s /sync ${seen === undefined ? 'never showed this slot' : `ended on ${seen}${this.siblingHint(last, seen)}`}`,
+          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); ${observer}'s /sync ${seen === undefined ? 'never showed this slot' : `ended on ${seen}`}${this.siblingHint(last, seen)}`,
         );
       }
       if (remoteEnabled && last.origin === 'local') {
         const seen = this.remoteState.get(slot);
         this.log.check('no-lost-receipt-federation', seen === last.eventId, () =>
-          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); the remote server ${seen === undefined ? 'never received this slot' : `last received ${seen}${this.siblingHint(last, seen)}`}`,
+          `${describeSlot(last)}: last receipt on ${last.eventId} (#${last.seq}${ms(last)}); the remote server ${seen === undefined ? 'never received this slot' : `last received ${seen}`}${this.siblingHint(last, seen)}`,
         );
       }
     }
   }
 
-  /** When a slot ended on a receipt the same user posted in another of its slots, say so: the server mixed the two up. */
-  private siblingHint(last: PostRecord, seen: string): string {
-    const sameUser = this.posts.filter((p) => p.room === last.room && p.userId === last.userId && p.eventId === seen);
-    const own = sameUser.filter((p) => p.type === last.type && p.thread === last.thread).pop();
-    const other = sameUser.filter((p) => p.type !== last.type || p.thread !== last.thread).pop();
-    return other && (!own || other.seq > own.seq) ? `, a receipt the same user posted as ${other.type}${other.thread === null ? ' unthreaded' : ` (thread ${other.thread})`}: the server did not keep the two slots apart` : '';
+  /** Names the likely cause when a slot's last receipt is missing and another slot of the same user is involved. */
+  private siblingHint(last: PostRecord, seen: string | undefined): string {
+    const sameUser = this.posts.filter((p) => p.room === last.room && p.userId === last.userId && p.type === last.type);
+    const threadName = (p: PostRecord) => (p.thread === null ? 'unthreaded' : `thread ${p.thread}`);
+    const collision = sameUser.find((p) => p.eventId === last.eventId && p.thread !== last.thread);
+    if (collision) {
+      return `; the same user also posted ${last.type} (${threadName(collision)}) on that event, and one m.receipt content cannot carry both (matrix-spec#1727): the server must send them in two m.receipt events`;
+    }
+    if (seen === undefined) return '';
+    const own = sameUser.filter((p) => p.thread === last.thread && p.eventId === seen).pop();
+    const other = sameUser.filter((p) => p.thread !== last.thread && p.eventId === seen).pop();
+    return other && (!own || other.seq > own.seq) ? `, a receipt the same user posted as ${last.type} (${threadName(other)}): the server did not keep the two slots apart` : '';
   }
 }

@@ -48,10 +48,31 @@ export class Observer {
       const ephemeral = isObject(value) && isObject(value.ephemeral) && Array.isArray(value.ephemeral.events) ? value.ephemeral.events : [];
       const receiptEvents = ephemeral.filter((e): e is Record<string, unknown> => isObject(e) && e.type === 'm.receipt');
       if (receiptEvents.length === 0) continue;
-      this.log.check('one-event-per-room', receiptEvents.length === 1, () => `${this.id}'s /sync response #${n} held ${receiptEvents.length} m.receipt events for ${room}`);
+      this.judgeBatching(receiptEvents, room, n);
       const inResponse = new Set<string>();
       for (const ev of receiptEvents) this.judgeEvent(ev, room, n, t, incremental, inResponse);
     }
+  }
+
+  /**
+   * Since v1.10 receipts are batched per room *and thread*: several m.receipt events for one room
+   * are fine as long as no thread (or the unthreaded receipts) is split across two of them.
+   */
+  private judgeBatching(events: Record<string, unknown>[], room: string, n: number): void {
+    const eventsPerThread = new Map<string, number>();
+    for (const ev of events) {
+      const threads = new Set<string>();
+      for (const byType of Object.values(isObject(ev.content) ? ev.content : {})) {
+        for (const byUser of Object.values(isObject(byType) ? byType : {})) {
+          for (const data of Object.values(isObject(byUser) ? byUser : {})) threads.add(isObject(data) && typeof data.thread_id === 'string' ? `thread ${data.thread_id}` : 'unthreaded');
+        }
+      }
+      for (const t of threads) eventsPerThread.set(t, (eventsPerThread.get(t) ?? 0) + 1);
+    }
+    const split = [...eventsPerThread].filter(([, count]) => count > 1);
+    this.log.check('one-event-per-room-and-thread', split.length === 0, () =>
+      `${this.id}'s /sync response #${n} held ${events.length} m.receipt events for ${room}, splitting ${split.map(([t, c]) => `${t} receipts over ${c}`).join(' and ')}`,
+    );
   }
 
   private judgeEvent(ev: Record<string, unknown>, room: string, n: number, t: number, incremental: boolean, inResponse: Set<string>): void {

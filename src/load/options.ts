@@ -35,6 +35,8 @@ Workload:
   --private-share F         share of local receipts that are m.read.private (default 0.2)
   --threaded-share F        share of receipts with thread_id "main" (default 0.2)
   --seed N                  seed of the workload's random choices (default 1)
+  --thread-collisions       let a user's unthreaded and "main" receipts land on the same event,
+                            which one m.receipt event cannot carry (matrix-spec#1727); off by default
 
 Bounds:
   --max-requests N          hard cap on HTTP requests per target (default 100000, at most 200000)
@@ -88,6 +90,7 @@ export interface LoadOptions {
   privateShare: number;
   threadedShare: number;
   seed: number;
+  threadCollisions: boolean;
   maxRequests: number;
   maxInFlight: number;
   drainTimeoutS: number;
@@ -138,6 +141,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
         'private-share': { type: 'string' },
         'threaded-share': { type: 'string' },
         seed: { type: 'string' },
+        'thread-collisions': { type: 'boolean' },
         'max-requests': { type: 'string' },
         'max-in-flight': { type: 'string' },
         'drain-timeout': { type: 'string' },
@@ -193,11 +197,12 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
 
   // The plan decides how many events each room needs; building it here makes a workload that
   // cannot be served a usage error rather than a failure halfway through set-up.
-  const plan = planWorkload({ users, rooms, rate, durationS, remoteUsers, privateShare, threadedShare, seed });
+  const threadCollisions = v['thread-collisions'] ?? false;
+  const plan = planWorkload({ users, rooms, rate, durationS, remoteUsers, privateShare, threadedShare, seed, threadCollisions });
   if (plan.eventsPerRoom > L.eventsPerRoom || plan.eventsPerRoom * rooms > L.setupEvents) {
     throw new UsageError(
-      `this workload posts up to ${plan.eventsPerRoom - 1} receipts into one (user, type, thread) slot, and every receipt of a slot needs a newer event, ` +
-        `so ${plan.eventsPerRoom} events per room (limits: ${L.eventsPerRoom} per room, ${L.setupEvents} in all). Add users or rooms, or lower --rate × --duration.`,
+      `this workload posts so many receipts into one (user, type, thread) slot, each on a newer event, ` +
+        `that it needs ${plan.eventsPerRoom} events per room (limits: ${L.eventsPerRoom} per room, ${L.setupEvents} in all). Add users or rooms, or lower --rate × --duration.`,
     );
   }
   const setupRequests = setupRequestEstimate({ users, rooms, observers, remoteUsers, eventsPerRoom: plan.eventsPerRoom });
@@ -226,6 +231,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
     privateShare,
     threadedShare,
     seed,
+    threadCollisions,
     maxRequests,
     maxInFlight,
     drainTimeoutS,

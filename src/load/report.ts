@@ -74,6 +74,7 @@ export interface LoadConfig {
   privateShare: number;
   threadedShare: number;
   seed: number;
+  threadCollisions: boolean;
   maxRequests: number;
   maxInFlight: number;
   drainTimeoutS: number;

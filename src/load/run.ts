@@ -9,7 +9,7 @@ import { openUrlTarget } from '../targets/url.ts';
 import type { TargetHandle } from '../targets/target.ts';
 import { redact } from '../../reporters/redact.ts';
 import { renderLoadText, writeLoadReports } from '../../reporters/load/index.ts';
-import { INVARIANTS, INVARIANT_IDS } from './invariants.ts';
+import { InvariantLog } from './invariants.ts';
 import { LOAD_USAGE, type LoadOptions, type LoadTargetKind } from './options.ts';
 import { planWorkload } from './plan.ts';
 import { exitCodeOf, type LoadReport, type LoadTargetReport } from './report.ts';
@@ -57,7 +57,7 @@ function unusable(kind: LoadTargetKind, o: LoadOptions, err: unknown, handle?: T
     software: handle?.software ?? null,
     status: 'unusable',
     error: message,
-    invariants: INVARIANT_IDS.map((id) => ({ id, title: INVARIANTS[id], status: 'skip' as const, checked: 0, violations: 0, evidence: [], note: 'the target could not be used' })),
+    invariants: new InvariantLog().results().map((i) => ({ ...i, status: 'skip' as const, note: 'the target could not be used' })),
   };
 }
 
@@ -119,6 +119,7 @@ export async function runLoad(options: LoadOptions, io: LoadIo): Promise<number>
       privateShare: options.privateShare,
       threadedShare: options.threadedShare,
       seed: options.seed,
+      threadCollisions: options.threadCollisions,
       maxRequests: options.maxRequests,
       maxInFlight: options.maxInFlight,
       drainTimeoutS: options.drainTimeoutS,

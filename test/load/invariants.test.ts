@@ -31,19 +31,21 @@ function post(ledger: Ledger, userId: string, eventId: string, type: 'm.read' | 
   return p;
 }
 
-describe('one-event-per-room', () => {
-  it('fails on two m.receipt events for one room in one response', () => {
+describe('one-event-per-room-and-thread', () => {
+  it('fails when two m.receipt events for one room both carry receipts of one thread', () => {
     const w = world();
     w.observer.judge(sync(receipt('$a', 'm.read', ALICE), receipt('$b', 'm.read', BOB)), 1, true);
-    expect(w.status('one-event-per-room')).toMatchObject({ status: 'fail', violations: 1 });
-    expect(w.status('one-event-per-room').evidence[0]).toMatch(/held 2 m\.receipt events for !room:hs/);
+    expect(w.status('one-event-per-room-and-thread')).toMatchObject({ status: 'fail', violations: 1, level: 'SHOULD', rules: ['R-CS-09'] });
+    expect(w.status('one-event-per-room-and-thread').evidence[0]).toMatch(/held 2 m\.receipt events for !room:hs, splitting unthreaded receipts over 2/);
   });
-  it('holds for one event per room, and ignores rooms outside the run', () => {
+  it('holds for one event per room, for one event per thread, and ignores rooms outside the run', () => {
     const w = world();
-    const body = sync({ ...receipt('$a', 'm.read', ALICE), ...receipt('$b', 'm.read', BOB) });
+    const body = sync({ ...receipt('$a', 'm.read', ALICE), ...receipt('$b', 'm.read', BOB, 'main') });
     (body.rooms.join as Record<string, unknown>)['!other:hs'] = { ephemeral: { events: [{ type: 'm.receipt', content: {} }, { type: 'm.receipt', content: {} }] } };
     w.observer.judge(body, 1, true);
-    expect(w.status('one-event-per-room')).toMatchObject({ status: 'pass', checked: 1 });
+    // An unthreaded and a main receipt of one user on one event cannot share a content: two events.
+    w.observer.judge(sync(receipt('$c', 'm.read', ALICE), receipt('$c', 'm.read', ALICE, 'main')), 2, true);
+    expect(w.status('one-event-per-room-and-thread')).toMatchObject({ status: 'pass', checked: 2 });
   });
 });
 
@@ -123,6 +125,15 @@ describe('no-lost-receipt-sync', () => {
     w.observer.judge(sync(receipt('$2', 'm.read', ALICE)), 2, true);
     w.ledger.judgeLost(false);
     expect(w.status('no-lost-receipt-sync').evidence.join('\n')).toMatch(/ended on \$2, a receipt the same user posted as m\.read \(thread main\): the server did not keep the two slots apart/);
+  });
+  it('names an unthreaded and a threaded receipt of one user on one event that reached /sync as one', () => {
+    const w = world();
+    post(w.ledger, ALICE, '$1');
+    post(w.ledger, ALICE, '$1', 'm.read', 'main');
+    // One content: event → type → user holds only one of the two.
+    w.observer.judge(sync(receipt('$1', 'm.read', ALICE)), 1, true);
+    w.ledger.judgeLost(false);
+    expect(w.status('no-lost-receipt-sync').evidence.join('\n')).toMatch(/m\.read \(thread main\) .* never showed this slot; the same user also posted m\.read \(unthreaded\) on that event, and one m\.receipt content cannot carry both \(matrix-spec#1727\)/);
   });
   it('holds when the last receipt arrives, and drained() resolves at that moment', async () => {
     const w = world();

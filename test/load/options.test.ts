@@ -77,17 +77,24 @@ describe('planWorkload', () => {
     expect(a.receipts[199]!.atMs).toBe(9950);
   });
 
-  it('moves every slot forward one event at a time and sizes the rooms for the busiest slot', () => {
-    const plan = planWorkload(shape);
-    const next = new Map<string, number>();
-    let busiest = 0;
-    for (const r of plan.receipts) {
-      expect(r.eventIndex).toBe(next.get(r.slot) ?? 0);
-      next.set(r.slot, r.eventIndex + 1);
-      busiest = Math.max(busiest, r.eventIndex + 1);
+  it('moves every slot forward, and keeps a user\'s unthreaded and threaded receipts on different events', () => {
+    for (const threadCollisions of [false, true]) {
+      const plan = planWorkload({ ...shape, threadCollisions });
+      const last = new Map<string, number>();
+      let highest = 0;
+      for (const r of plan.receipts) {
+        expect(r.eventIndex).toBeGreaterThan(last.get(r.slot) ?? -1);
+        last.set(r.slot, r.eventIndex);
+        highest = Math.max(highest, r.eventIndex);
+        if (!threadCollisions) expect(r.eventIndex % 2).toBe(r.kind.thread === null ? 0 : 1);
+      }
+      expect(plan.eventsPerRoom).toBe(highest + 2);
+      expect(plan.slots).toBe(last.size);
     }
-    expect(plan.eventsPerRoom).toBe(busiest + 1);
-    expect(plan.slots).toBe(next.size);
+    const collide = planWorkload({ ...shape, threadCollisions: true });
+    expect(collide.eventsPerRoom).toBeLessThan(planWorkload(shape).eventsPerRoom);
+    expect(parseLoadOptions(['--thread-collisions']).threadCollisions).toBe(true);
+    expect(parseLoadOptions([]).threadCollisions).toBe(false);
   });
 
   it('mixes private and threaded receipts, and never sends a private one over federation', () => {
