@@ -24,7 +24,7 @@ function targetCard(t: LoadTargetReport): string {
     ['Local receipts', `${c.posted} posted, ${c.accepted} accepted, ${c.failed} failed`],
     ['Remote receipts', `${c.remoteSent} sent, ${c.remoteAccepted} accepted`],
     ['Throughput', `${t.throughput!.acceptedPerS}/s accepted of ${t.throughput!.requestedPerS}/s asked (local ${t.throughput!.localAcceptedPerS}/s, remote ${t.throughput!.remoteAcceptedPerS}/s)`],
-    ['Rate limited (429)', `${c.rateLimited} responses${Object.keys(c.rateLimitedBy).length ? ` (${Object.entries(c.rateLimitedBy).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, ${sec(c.retryWaitMs)} waited`],
+    ['Rate limited (429)', `${c.rateLimited} responses${Object.keys(c.rateLimitedBy).length ? ` (${Object.entries(c.rateLimitedBy).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, ${sec(c.retryWaitMs)} of waits (summed over concurrent requests)`],
     ['Schedule', `${c.behindSchedule} started over 100 ms late, max lag ${c.maxLagMs} ms, ${c.notStarted} not started`],
     ['Requests', `${c.requests} (${c.transportErrors} without a response)`],
     ['Observers', `${c.syncResponses} /sync responses, ${c.receiptsSeenAtSync} receipts, ${c.syncErrors} errors, ${c.unattributedAtSync} not posted by the run`],

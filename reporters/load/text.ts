@@ -13,7 +13,7 @@ function targetLines(t: LoadTargetReport): string[] {
   const c = t.counts!;
   lines.push(
     `  local receipts ${c.posted} (${c.accepted} accepted, ${c.failed} failed), remote ${c.remoteSent} (${c.remoteAccepted} accepted), not started ${c.notStarted}; ` +
-      `${t.throughput!.acceptedPerS}/s accepted of ${t.throughput!.requestedPerS}/s asked; 429s ${c.rateLimited}${by(c.rateLimitedBy)} (${sec(c.retryWaitMs)} waited); ${c.requests} requests`,
+      `${t.throughput!.acceptedPerS}/s accepted of ${t.throughput!.requestedPerS}/s asked; 429s ${c.rateLimited}${by(c.rateLimitedBy)} (${sec(c.retryWaitMs)} of waits, summed); ${c.requests} requests`,
   );
   for (const m of METRIC_IDS) {
     const s = t.latency![m];

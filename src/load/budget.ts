@@ -19,7 +19,15 @@ export interface RetryPolicy {
   defaultRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, maxRetryAfterMs: 10_000, defaultRetryAfterMs: 1_000 };
+// Synapse's stock join limit asks for 10 s between joins past the burst; 30 s covers it, and
+// the run's deadline bounds the total.
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, maxRetryAfterMs: 30_000, defaultRetryAfterMs: 1_000 };
+
+/**
+ * Set-up may be rate limited for minutes on a stock server (per-user message and join limits);
+ * it keeps waiting as asked, bounded by the run's deadline rather than by a count.
+ */
+export const SETUP_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxRetries: 1_000 };
 
 export class RunBudget {
   requests = 0;
@@ -62,7 +70,7 @@ export class RunBudget {
    * Runs `attempt` (one request) until it answers something other than 429, honouring the
    * server's retry_after_ms within the policy. Returns the last response and the attempts made.
    */
-  async withRetry<T extends { status: number }>(what: string, attempt: () => Promise<T>, retryAfterOf: (res: T) => number | undefined): Promise<{ res: T; attempts: number }> {
+  async withRetry<T extends { status: number }>(what: string, attempt: () => Promise<T>, retryAfterOf: (res: T) => number | undefined, policy: RetryPolicy = this.retry): Promise<{ res: T; attempts: number }> {
     for (let attempts = 1; ; attempts++) {
       this.take(what);
       let res: T;
@@ -76,8 +84,8 @@ export class RunBudget {
       this.rateLimited += 1;
       this.rateLimitedBy[what] = (this.rateLimitedBy[what] ?? 0) + 1;
       const asked = retryAfterOf(res);
-      const wait = Math.min(this.retry.maxRetryAfterMs, Math.max(0, asked ?? this.retry.defaultRetryAfterMs));
-      if (attempts > this.retry.maxRetries || wait >= this.remainingMs()) return { res, attempts };
+      const wait = Math.min(policy.maxRetryAfterMs, Math.max(0, asked ?? policy.defaultRetryAfterMs));
+      if (attempts > policy.maxRetries || wait >= this.remainingMs()) return { res, attempts };
       // The server asked for this wait (M_LIMIT_EXCEEDED); it is bounded above and by the deadline.
       await delay(wait);
       this.retryWaitMs += wait;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MatrixUser } from '../client/matrix.ts';
 import { RegistrationError, type Registrar } from '../client/register.ts';
-import { mapLimit, retryAfterMs, type RunBudget } from './budget.ts';
+import { SETUP_RETRY, mapLimit, retryAfterMs, type RunBudget } from './budget.ts';
 
 /**
  * The room version of the load's rooms. The fake federation server only joins v10/v11 rooms
@@ -57,6 +57,7 @@ async function register(registrar: Registrar, localpart: string, budget: RunBudg
       }
     },
     () => undefined,
+    SETUP_RETRY,
   );
   if (!user) throw new SetupError(res.message);
   return user;
@@ -64,7 +65,7 @@ async function register(registrar: Registrar, localpart: string, budget: RunBudg
 
 /** One set-up request; `kind` names it in the 429 counts, `what` in errors. */
 async function call(budget: RunBudget, kind: string, what: string, fn: () => ReturnType<MatrixUser['call']>): Promise<any> {
-  const { res } = await budget.withRetry(kind, fn, (r) => retryAfterMs(r.json));
+  const { res } = await budget.withRetry(kind, fn, (r) => retryAfterMs(r.json), SETUP_RETRY);
   if (res.status !== 200) throw new SetupError(`${what} answered ${res.status} ${res.json?.errcode ?? ''} ${res.json?.error ?? res.text.slice(0, 200)}`.trim());
   return res.json;
 }
@@ -79,20 +80,22 @@ export async function buildWorld(registrar: Registrar, shape: SetupShape, budget
   const observers = rest.slice(shape.users);
   const name = serverName ?? sentinel!.userId.slice(sentinel!.userId.indexOf(':') + 1);
 
+  // Creators, joiners and senders rotate so that no one user's rate limit (room creation,
+  // joins, messages: all per user in Synapse's stock config) carries the whole set-up.
+  const senders = [sentinel!, ...posters];
   const rooms = await mapLimit(Array.from({ length: shape.rooms }, (_, i) => i), CONCURRENCY, async (i) => {
     const body = { preset: 'public_chat', name: `${prefix} load room ${i}`, ...(LOAD_ROOM_VERSION === undefined ? {} : { room_version: LOAD_ROOM_VERSION }) };
-    const json = await call(budget, 'POST /createRoom', `creating room ${i}`, () => sentinel!.createRoom(body));
+    const creator = senders[i % senders.length]!;
+    const json = await call(budget, 'POST /createRoom', `creating room ${i}`, () => creator.createRoom(body));
     if (typeof json?.room_id !== 'string') throw new SetupError(`creating room ${i} answered no room_id`);
     return json.room_id as string;
   });
 
-  const members = [...posters, ...observers];
-  const joins = members.flatMap((u) => rooms.map((room) => ({ u, room })));
-  await mapLimit(joins, CONCURRENCY, ({ u, room }) => call(budget, 'POST /join', `${u.userId} joining ${room}`, () => u.join(room)));
+  const joins = [sentinel!, ...posters, ...observers].flatMap((u) => rooms.map((room, i) => ({ u, room, creator: senders[i % senders.length] })));
+  const toJoin = joins.filter((j) => j.u !== j.creator);
+  await mapLimit(toJoin, CONCURRENCY, ({ u, room }) => call(budget, 'POST /join', `${u.userId} joining ${room}`, () => u.join(room)));
 
-  // Sequential within a room so that the i-th event is also the i-th in the server's order;
-  // senders rotate so no one user's message rate limit carries the whole set-up.
-  const senders = [sentinel!, ...posters];
+  // Sequential within a room so that the i-th event is also the i-th in the server's order.
   const events = await mapLimit(rooms, CONCURRENCY, async (room, r) => {
     const ids: string[] = [];
     for (let i = 0; i < shape.eventsPerRoom; i++) {
@@ -105,6 +108,6 @@ export async function buildWorld(registrar: Registrar, shape: SetupShape, budget
     }
     return ids;
   });
-  log(`set-up: ${registered.length} users, ${rooms.length} rooms, ${joins.length} joins, ${rooms.length * shape.eventsPerRoom} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(`set-up: ${registered.length} users, ${rooms.length} rooms, ${toJoin.length} joins, ${rooms.length * shape.eventsPerRoom} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { prefix, posters, observers, sentinel: sentinel!, rooms, events, serverName: name };
 }

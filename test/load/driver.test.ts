@@ -32,6 +32,14 @@ describe('RunBudget.withRetry', () => {
     expect([res.status, attempts]).toEqual([429, 1]);
   });
 
+  it('takes a policy per call: set-up keeps waiting as long as the deadline allows', async () => {
+    const budget = new RunBudget(100, performance.now() + 10_000, policy);
+    let n = 0;
+    const flaky = async () => ({ status: ++n <= 8 ? 429 : 200 });
+    const { res, attempts } = await budget.withRetry('PUT /send', flaky, () => 1, { ...policy, maxRetries: 1_000 });
+    expect([res.status, attempts, budget.rateLimited]).toEqual([200, 9, 8]);
+  });
+
   it('refuses requests past the cap or the deadline', async () => {
     const budget = new RunBudget(2, performance.now() + 10_000, policy);
     const ok = async () => ({ status: 200 });
