@@ -5,11 +5,13 @@
 // than the one before: servers may ignore a receipt that moves backwards, and "the last receipt
 // posted arrives" is only well defined when each one supersedes the previous.
 //
-// Unthreaded and threaded receipts point at disjoint events (even and odd) unless asked
-// otherwise: an unthreaded and a threaded receipt of one user on the same event cannot share one
-// m.receipt content (event → type → user), so a server must send them in two events (an open
-// spec question, matrix-spec#1727). That edge is the conformance scenarios' business; under load
-// it is opt-in (--thread-collisions), so that the default run measures load, not that edge.
+// Public unthreaded, public threaded and private receipts point at disjoint sets of events
+// (lanes: event index mod 3). Private apart from public, so that a private receipt leaking as
+// m.read can never pass for the user's public one on the same event. Unthreaded apart from
+// threaded unless asked otherwise: an unthreaded and a threaded receipt of one user on one event
+// cannot share one m.receipt content (event → type → user), so a server must send them in two
+// events (an open spec question, matrix-spec#1727). That edge is the conformance scenarios'
+// business; under load it is opt-in (--thread-collisions), so the default run measures load.
 
 export type ReceiptType = 'm.read' | 'm.read.private';
 
@@ -91,7 +93,9 @@ export function planWorkload(s: WorkloadShape): WorkloadPlan {
     const slot = slotName(remote, user, room, kind);
     const nth = perSlot.get(slot) ?? 0;
     perSlot.set(slot, nth + 1);
-    const eventIndex = s.threadCollisions ? nth : nth * 2 + (kind.thread === null ? 0 : 1);
+    const lanes = s.threadCollisions ? 2 : 3;
+    const lane = kind.type === 'm.read.private' ? lanes - 1 : s.threadCollisions || kind.thread === null ? 0 : 1;
+    const eventIndex = nth * lanes + lane;
     highest = Math.max(highest, eventIndex);
     receipts.push({ seq, atMs: (seq * 1000) / s.rate, remote, user, room, kind, eventIndex, slot });
   }

@@ -77,7 +77,7 @@ describe('planWorkload', () => {
     expect(a.receipts[199]!.atMs).toBe(9950);
   });
 
-  it('moves every slot forward, and keeps a user\'s unthreaded and threaded receipts on different events', () => {
+  it('moves every slot forward, and keeps private, unthreaded and threaded receipts on different events', () => {
     for (const threadCollisions of [false, true]) {
       const plan = planWorkload({ ...shape, threadCollisions });
       const last = new Map<string, number>();
@@ -86,7 +86,8 @@ describe('planWorkload', () => {
         expect(r.eventIndex).toBeGreaterThan(last.get(r.slot) ?? -1);
         last.set(r.slot, r.eventIndex);
         highest = Math.max(highest, r.eventIndex);
-        if (!threadCollisions) expect(r.eventIndex % 2).toBe(r.kind.thread === null ? 0 : 1);
+        const lane = r.kind.type === 'm.read.private' ? 'private' : r.kind.thread === null || threadCollisions ? 'public' : 'threaded';
+        expect(r.eventIndex % (threadCollisions ? 2 : 3)).toBe({ public: 0, threaded: 1, private: threadCollisions ? 1 : 2 }[lane]);
       }
       expect(plan.eventsPerRoom).toBe(highest + 2);
       expect(plan.slots).toBe(last.size);
