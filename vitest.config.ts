@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/browser/**', 'test/package/**', 'test/robustness/**'],
+          exclude: ['test/e2e/**', 'test/browser/**', 'test/package/**', 'test/robustness/**', 'test/load/synapse-load.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -17,7 +17,7 @@ export default defineConfig({
         // Lifecycle checks that start a real Synapse through the CLI.
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'test/load/synapse-load.test.ts'],
           testTimeout: 120_000,
           fileParallelism: false,
         },

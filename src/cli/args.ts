@@ -9,6 +9,8 @@ Usage:
   receipts-conformance list [options]    list the scenarios that would run
   receipts-conformance lint [--specs DIR]  validate scenario files and the rule catalogue
   receipts-conformance bench [options]   time start-up and a full run (prints a benchmark)
+  receipts-conformance load [options]    receipts under load: latency, throughput and invariants
+                                         (load --help lists its options)
   receipts-conformance diff OLD.json NEW.json
                                          regressions, fixes and new scenarios between two reports
                                          (Markdown; exit 1 on a regression)

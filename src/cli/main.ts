@@ -7,6 +7,7 @@ import { inSpecRange } from '../runner/selection.ts';
 import { cmdRun, loadSelection, EXIT, type Io } from './run.ts';
 import { runBench } from './bench.ts';
 import { runDiff } from './diff.ts';
+import { parseLoadOptions, runLoad } from '../load/index.ts';
 import { addSecret, installOutputRedaction, safeText } from '../safety/redaction.ts';
 import { InputError, capProblems } from '../safety/input-error.ts';
 import { setHttpLimits } from '../client/limits.ts';
@@ -37,11 +38,22 @@ function cmdLint(opts: CliOptions): number {
   return EXIT.OK;
 }
 
+async function runLoadCommand(argv: string[]): Promise<number> {
+  try {
+    return await runLoad(parseLoadOptions(argv), io);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`receipts-conformance load: ${err.message}\nRun "receipts-conformance load --help" for usage.\n`);
+    return EXIT.USAGE;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Every console line is redacted and stripped of control characters, whatever prints it.
   installOutputRedaction();
-  // `diff` compares two reports and has options of its own.
+  // `diff` and `load` have options of their own.
   if (argv[0] === 'diff') return runDiff(argv.slice(1));
+  if (argv[0] === 'load') return runLoadCommand(argv.slice(1));
   let verbose = argv.includes('--verbose');
   try {
     const opts = parseCli(argv);

@@ -42,12 +42,6 @@ export function defaultStartTarget(kind: LoadTargetKind, o: LoadOptions, reportD
   }
 }
 
-/** The server's pid: from the handle once it carries one, else from the target's "ready … (pid N)" line. */
-function pidOf(handle: TargetHandle, logged: number | undefined): number | undefined {
-  const own = (handle as { pid?: unknown }).pid;
-  return typeof own === 'number' ? own : logged;
-}
-
 function unusable(kind: LoadTargetKind, o: LoadOptions, err: unknown, handle?: TargetHandle): LoadTargetReport {
   const message = err instanceof Error ? err.message : String(err);
   return {
@@ -76,15 +70,9 @@ export async function runLoad(options: LoadOptions, io: LoadIo): Promise<number>
   const targets: LoadTargetReport[] = [];
 
   for (const kind of options.targets) {
-    let pid: number | undefined;
-    const tap = (line: string) => {
-      const m = /ready in [\d.]+ s \(pid (\d+)\)/.exec(line);
-      if (m) pid = Number(m[1]);
-      log(line);
-    };
     let handle: TargetHandle;
     try {
-      handle = await startTarget(kind, options, reportDir, tap);
+      handle = await startTarget(kind, options, reportDir, log);
     } catch (err) {
       log(`${kind}: could not be started or reached: ${(err as Error).message}`);
       targets.push(unusable(kind, options, err));
@@ -92,7 +80,7 @@ export async function runLoad(options: LoadOptions, io: LoadIo): Promise<number>
     }
     secrets.push(...handle.secrets);
     try {
-      const report = await runTarget({ handle, serverPid: pidOf(handle, pid), options, plan, reportDir, log, secrets });
+      const report = await runTarget({ handle, serverPid: handle.pid, options, plan, reportDir, log, secrets });
       targets.push(report);
       const broken = report.invariants.filter((i) => i.status === 'fail').map((i) => i.id);
       log(`${handle.id}: done; ${broken.length ? `invariants broken: ${broken.join(', ')}` : 'every invariant held'}`);

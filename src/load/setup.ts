@@ -9,7 +9,7 @@ import { SETUP_RETRY, mapLimit, retryAfterMs, type RunBudget } from './budget.ts
  * The room version of the load's rooms. The fake federation server only joins v10/v11 rooms
  * today; `undefined` would take the server's default. Kept here, in one place, on purpose.
  */
-export const LOAD_ROOM_VERSION: string | undefined = '10';
+export const LOAD_ROOM_VERSION: string | undefined = undefined;
 
 const CONCURRENCY = 8;
 

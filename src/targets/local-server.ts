@@ -74,6 +74,7 @@ export function localServerHandle(o: LocalHandleOptions): TargetHandle {
   return {
     ...rest,
     baseUrl: started.baseUrl,
+    ...(started.proc.pid !== undefined ? { pid: started.proc.pid } : {}),
     failure() {
       if (stopped || !started.proc.exited) return null;
       return `${name} exited during the run (${started.proc.exitCode ?? started.proc.exitSignal}). Last lines of ${logFile}:\n${tailFile(logFile, 20)}`;

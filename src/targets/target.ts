@@ -12,6 +12,8 @@ export interface TargetHandle {
   registration: RegistrationConfig;
   software: { name: string; version: string } | null;
   startup?: { ms: number; cold: boolean };
+  /** The server's process, when it runs on this machine (for CPU figures). */
+  pid?: number;
   /** Values that must never appear in a report or a log the suite writes. */
   secrets: string[];
   /** Capabilities the target declares itself (a local target knows what its config enables). */
