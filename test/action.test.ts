@@ -112,7 +112,7 @@ describe("action.yml's run step", () => {
     expect(r.argv.slice(1)).toEqual([
       '--report-dir', reportDir, '--container-network', 'bridge',
       '--homeserver', 'http://127.0.0.1:8008',
-      '--spec', 'v1.4', '--expectations', 'my server.yaml',
+      '--spec', 'v1.4', '--deviations', 'my server.yaml',
       '--only', 'cs.*', '--only', 'fed.receipts.edu-batched', '--tag', 'threads', '--rule', 'R-PR-01',
     ]);
     expect(r.outputs).toEqual({ 'report-dir': reportDir, 'exit-code': '0' });

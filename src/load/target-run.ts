@@ -40,7 +40,8 @@ type Planned = Pick<PlannedReceipt, 'seq' | 'atMs' | 'slot' | 'remote' | 'user' 
 export async function runTarget(input: TargetRunInput): Promise<LoadTargetReport> {
   const { handle, options: o, plan, log } = input;
   const budget = new RunBudget(o.maxRequests, performance.now() + o.deadlineS * 1000);
-  const api = new MatrixApi({ baseUrl: handle.baseUrl });
+  // The run's budget is where a load run honours 429s (and counts them): the client does not retry.
+  const api = new MatrixApi({ baseUrl: handle.baseUrl, rateLimit: { maxRetries: 0 } });
   const setupStarted = performance.now();
   log(`${handle.id}: setting up ${o.users} users, ${o.observers} observers, ${o.rooms} rooms, ${plan.eventsPerRoom} events per room`);
   const world = await buildWorld(makeRegistrar(api, handle.registration), { users: o.users, observers: o.observers, rooms: o.rooms, eventsPerRoom: plan.eventsPerRoom }, budget, log, handle.serverName);

@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 
 /** Starts the CLI and resolves with Synapse's pid once the first scenario has finished. */
 function startRun(extra: string[] = []) {
-  const child = spawn(process.execPath, [BIN, 'run', '--no-expectations', '--report-dir', mkdtempSync(join(tmpdir(), 'rc-e2e-')), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', '--no-deviations', '--report-dir', mkdtempSync(join(tmpdir(), 'rc-e2e-')), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

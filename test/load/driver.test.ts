@@ -73,7 +73,7 @@ describe('429 from a real HTTP server', () => {
       } else res.end('{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const api = new MatrixApi({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const api = new MatrixApi({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, rateLimit: { maxRetries: 0 } });
     const user = new MatrixUser(api, '@a:hs', 'token');
     const budget = new RunBudget(10, performance.now() + 10_000, policy);
     const { res, attempts } = await budget.withRetry('POST /receipt', () => user.call('POST', '/rooms/!r/receipt/m.read/$e', { json: {} }), (r) => retryAfterMs(r.json));
