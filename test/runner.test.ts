@@ -225,3 +225,29 @@ describe('verdictOf', () => {
     expect(verdictOf({ level: 'INFO' }, [c('record', 'info')])).toBe('info');
   });
 });
+
+describe('waits settled by evidence, not by their deadline', () => {
+  it('a receipt that has not come when a later sentinel receipt arrives is judged then', async () => {
+    fake.receiptAnswer = { status: 200, body: {} };
+    const sentinelEcho = { type: 'm.receipt', content: { $ev: { 'm.read': { '@alice:hs': { ts: Date.now() } } } } };
+    // Response 1 lacks bob's receipt: the engine posts alice's sentinel; response 2 echoes it.
+    fake.syncScript = [
+      { next_batch: 's1', rooms: { join: { '!room:hs': { timeline: { events: [] } } } } },
+      { next_batch: 's2', rooms: { join: { '!room:hs': { ephemeral: { events: [sentinelEcho] } } } } },
+    ];
+    const started = Date.now();
+    const before = fake.requests.length;
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', until: [{ receipt: { event: 'hello', user: 'bob' } }] } }]));
+    expect(res.status).toBe('fail');
+    expect(res.findings[0]!.message).toMatch(/delivered a receipt the suite posted after this was due/);
+    expect(Date.now() - started).toBeLessThan(1400);
+    expect(fake.requests.slice(before).filter((r) => r.includes('/receipt/m.read/'))).toHaveLength(1);
+  });
+  it('a filtered wait posts no sentinel and keeps its deadline', async () => {
+    fake.syncScript = [];
+    const before = fake.requests.length;
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', filter: { room: { timeline: { limit: 1 } } }, until: [{ receipt: { event: 'hello', user: 'bob' } }] } }]));
+    expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
+    expect(fake.requests.slice(before).some((r) => r.includes('/receipt/'))).toBe(false);
+  });
+});

@@ -67,6 +67,8 @@ export class ScenarioContext implements Resolver {
   /** Stream positions: each actor's next_batch, and the index of the next EDU to read. */
   readonly positions = { sync: new Map<string, string>(), edus: 0 };
   readonly fed: FederationState = { held: new Map(), log: [], txnIds: new Map() };
+  /** Each actor's sentinel room: where it posts receipts that settle a wait (streams/sync.ts). */
+  readonly sentinelRooms = new Map<string, string>();
   readonly checks: CheckResult[] = [];
   /** The failed precondition that stopped the scenario. */
   blocked?: CheckResult;

@@ -100,6 +100,12 @@ interface CheckBase<K extends string, S extends TSchema, T extends StreamName> {
   args: S;
   /** The rules the check stands for when the scenario gives none; the scenario's own otherwise. */
   defaultRules?: readonly string[];
+  /**
+   * Settled by a later receipt: what this check waits for travels with the receipts (or, for counts,
+   * must be updated as they change), so once a receipt the suite posted after it has arrived, a
+   * pending check cannot still come true. The wait then ends on that evidence, not on its deadline.
+   */
+  settledByLaterReceipt?: true;
 }
 
 export interface ItemCheck<K extends string = string, S extends TSchema = TSchema, T extends StreamName = StreamName> extends CheckBase<K, S, T> {

@@ -15,6 +15,11 @@ export interface Stream<I> {
   label(item: I, n: number, tms: number): string;
   /** Keeps the position reached, for the stream's next wait. */
   close(): void;
+  /**
+   * Posts a receipt through the stream's own pipeline, after everything the wait awaits was
+   * caused, and returns how to recognise it. A stream that cannot (a filtered /sync) has none.
+   */
+  sentinel?(): Promise<(item: I) => boolean>;
 }
 
 export interface WaitArgs {
@@ -69,6 +74,10 @@ export async function waitUntil<S extends StreamName>(ctx: ScenarioContext, at: 
   let pendingEvents = until.filter((b) => b.kind.phase !== 'state');
   let pendingState = until.filter((b) => b.kind.phase === 'state');
   let eventsDoneAt: number | undefined;
+  // A receipt posted once the wait has seen its first item: when it arrives, checks it settles that
+  // are still pending have their answer (evidence in a response, not a deadline).
+  let sentinel: ((item: StreamItems[S]) => boolean) | undefined;
+  const settleable = () => [...pendingEvents, ...(pendingEvents.length ? [] : pendingState)].filter((b) => b.kind.settledByLaterReceipt);
 
   try {
     while (pendingEvents.length || pendingState.length) {
@@ -92,24 +101,36 @@ export async function waitUntil<S extends StreamName>(ctx: ScenarioContext, at: 
         else lastNote.set(b, `${label}: ${o.note}`);
         return o.state === 'pending';
       });
-      if (pendingEvents.length) continue;
-      const firstLook = eventsDoneAt === undefined;
-      eventsDoneAt ??= n;
-      pendingState = pendingState.filter((b) => {
-        const o = evalOne(b, item, ctx);
-        if (o.state === 'match') {
-          ctx.record(b.spec, { ok: true, message: `held in ${label}` });
-          return false;
+      if (!pendingEvents.length) {
+        const firstLook = eventsDoneAt === undefined;
+        eventsDoneAt ??= n;
+        pendingState = pendingState.filter((b) => {
+          const o = evalOne(b, item, ctx);
+          if (o.state === 'match') {
+            ctx.record(b.spec, { ok: true, message: `held in ${label}` });
+            return false;
+          }
+          const note = o.state === 'pending' ? o.note : o.message;
+          // A response without the room says nothing about its counters; keep the last real reading.
+          if (!lastNote.has(b) || !/room absent/.test(note)) lastNote.set(b, `${label}: ${note}`);
+          if (firstLook && b.args.same_response === true) {
+            ctx.record(b.spec, { ok: false, message: `${label}, which carried the awaited events, did not carry the matching counts: ${note}`, expected: b.spec.check, actual: note });
+            return false;
+          }
+          return true;
+        });
+      }
+      if (sentinel?.(item)) {
+        const settled = new Set(settleable());
+        for (const b of settled) {
+          const last = lastNote.get(b) ?? 'nothing arrived';
+          ctx.record(b.spec, { ok: false, message: `${label} delivered a receipt the suite posted after this was due, and this had still not come: ${b.spec.check}; last: ${last}`, expected: b.spec.check, actual: last });
         }
-        const note = o.state === 'pending' ? o.note : o.message;
-        // A response without the room says nothing about its counters; keep the last real reading.
-        if (!lastNote.has(b) || !/room absent/.test(note)) lastNote.set(b, `${label}: ${note}`);
-        if (firstLook && b.args.same_response === true) {
-          ctx.record(b.spec, { ok: false, message: `${label}, which carried the awaited events, did not carry the matching counts: ${note}`, expected: b.spec.check, actual: note });
-          return false;
-        }
-        return true;
-      });
+        pendingEvents = pendingEvents.filter((b) => !settled.has(b));
+        pendingState = pendingState.filter((b) => !settled.has(b));
+        sentinel = undefined;
+      }
+      if (!sentinel && stream.sentinel && settleable().length) sentinel = await stream.sentinel();
     }
   } finally {
     stream.close();

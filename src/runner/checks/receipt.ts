@@ -8,6 +8,7 @@ export const receipt = defineCheck({
   summary: "An m.receipt event in the room's ephemeral events holds this receipt.",
   stream: 'sync',
   phase: 'event',
+  settledByLaterReceipt: true,
   args: Type.Object(
     {
       room: Type.Optional(Name.room()),

@@ -16,6 +16,7 @@ export const unread = defineCheck({
     "The room's unread_notifications (and, per thread root, unread_thread_notifications) hold these counts. A thread root absent from unread_thread_notifications counts as zero. Read once the other checks of the wait have matched; the last reading counts.",
   stream: 'sync',
   phase: 'state',
+  settledByLaterReceipt: true,
   args: Type.Object(
     {
       room: Type.Optional(Name.room()),
