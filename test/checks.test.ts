@@ -1,7 +1,7 @@
 // Every assertion kind is fed a response that breaks it and must fail: a check that cannot fail
 // is a defect.
 import { describe, it, expect } from 'vitest';
-import { evalCheck, evalWindow, syncWith, receiptEv, r, ROOM, NOW } from './support/checks.ts';
+import { evalCheck, evalWindow, syncWith, receiptEv, r, ROOM, NOW, txn, receiptEdu } from './support/checks.ts';
 
 
 
@@ -147,5 +147,14 @@ describe('no_account_data, ephemeral, no_thread_counts', () => {
   it('no_thread_counts fails when thread counts are present', () => {
     expect(evalCheck({ no_thread_counts: { room: 'room' } }, s).state).toBe('mismatch');
     expect(evalCheck({ no_thread_counts: { room: 'room' } }, syncWith([])).state).toBe('match');
+  });
+});
+
+describe('edu_receipt: a receipt that crossed federation in the wrong thread is final', () => {
+  it('mismatches at once instead of waiting', () => {
+    const t = txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: NOW }));
+    expect(evalCheck({ edu_receipt: { user: 'bob', event: 'e1', thread: 'main' } }, t).state).toBe('mismatch');
+    expect(evalCheck({ edu_receipt: { user: 'bob', event: 'e1' } }, t).state).toBe('match');
+    expect(evalCheck({ edu_receipt: { user: 'bob', event: 'e2', thread: 'main' } }, t).state).toBe('pending');
   });
 });

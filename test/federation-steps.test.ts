@@ -79,14 +79,14 @@ describe('EDU checks', () => {
   const alice = '@alice:hs.test';
   const now = Date.now();
 
-  it('edu_receipt matches the right receipt and stays pending on another event, user, type or thread', () => {
+  it('edu_receipt matches the right receipt, stays pending on another event, user or type, and is final on another thread', () => {
     const e = edu(receiptContent(alice, [EV1], { ts: now, thread_id: ROOT }));
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', thread: 'root', ts: 'server' } }, e, ctx).state).toBe('match');
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'two' } }, e, ctx).state).toBe('pending');
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'zed', event: 'one' } }, e, ctx).state).toBe('pending');
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', type: 'm.read.private' } }, e, ctx).state).toBe('pending');
-    expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', thread: null } }, e, ctx).state).toBe('pending');
-    expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', thread: 'main' } }, e, ctx).state).toBe('pending');
+    expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', thread: null } }, e, ctx).state).toBe('mismatch');
+    expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one', thread: 'main' } }, e, ctx).state).toBe('mismatch');
     expect(evalEduCheck({ edu_receipt: { room: 'room', user: 'alice', event: 'one' } }, edu(receiptContent(alice, [EV1], { ts: now }), 'm.typing'), ctx).state).toBe('pending');
   });
 

@@ -23,6 +23,12 @@ export const eduReceipt = defineCheck({
     const hit = entries.find((e) => matches(e, want));
     if (!hit) {
       const same = entries.filter((e) => matches(e, { ...want, thread: undefined }));
+      // The receipt crossed federation, but not in its thread: evidence, not a reason to wait on.
+      // (An EDU cannot hold two receipts of one user and type in a room, so the awaited one is not
+      // still coming in this transaction; scenarios never leave an older receipt on the event pending.)
+      if (same.length && want.thread !== undefined) {
+        return { state: 'mismatch', message: `the ${want.type} receipt by ${want.userId} on ${want.eventId} arrived with thread ${JSON.stringify(same[0]!.data.thread_id ?? '(none)')}, not ${want.thread === null ? '(none)' : want.thread}`, expected: { thread_id: want.thread ?? '(absent)' }, actual: summary(same[0]!) };
+      }
       const other = same.length ? `; seen with data ${JSON.stringify(same.map((e) => e.data))}` : entries.length ? `; ${entries.length} other receipt(s) in it` : '';
       return { state: 'pending', note: `no ${describeWant(want)}${other}` };
     }
