@@ -243,11 +243,23 @@ describe('waits settled by evidence, not by their deadline', () => {
     expect(Date.now() - started).toBeLessThan(1400);
     expect(fake.requests.slice(before).filter((r) => r.includes('/receipt/m.read/'))).toHaveLength(1);
   });
-  it('a filtered wait posts no sentinel and keeps its deadline', async () => {
+  it('a wait whose filter may hide the sentinel posts none and keeps its deadline', async () => {
     fake.syncScript = [];
     const before = fake.requests.length;
-    const res = await run(scenario([...setup, { sync_until: { as: 'alice', filter: { room: { timeline: { limit: 1 } } }, until: [{ receipt: { event: 'hello', user: 'bob' } }] } }]));
+    const res = await run(scenario([...setup, { sync_until: { as: 'alice', filter: { room: { rooms: ['!room:hs'] } }, until: [{ receipt: { event: 'hello', user: 'bob' } }] } }]));
     expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
     expect(fake.requests.slice(before).some((r) => r.includes('/receipt/'))).toBe(false);
+  });
+});
+
+describe('which filters may hide the sentinel', () => {
+  it('thread counts and timeline limits do not; room lists and ephemeral filters do', async () => {
+    const { filterMayHideSentinel } = await import('../src/runner/streams/sync.ts');
+    expect(filterMayHideSentinel(undefined)).toBe(false);
+    expect(filterMayHideSentinel({ room: { timeline: { unread_thread_notifications: true } } })).toBe(false);
+    expect(filterMayHideSentinel({ presence: { types: [] } })).toBe(false);
+    expect(filterMayHideSentinel({ room: { rooms: ['!a:hs'] } })).toBe(true);
+    expect(filterMayHideSentinel({ room: { ephemeral: { types: ['m.typing'] } } })).toBe(true);
+    expect(filterMayHideSentinel('123')).toBe(true);
   });
 });

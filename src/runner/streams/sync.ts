@@ -85,12 +85,24 @@ async function postSentinel(ctx: ScenarioContext, actor: string): Promise<(item:
   return (item) => syncReceipts(item, room).some((e) => e.userId === user.userId && e.eventIds.includes(eventId));
 }
 
+/**
+ * Whether a filter could keep the sentinel's receipt out of a response: one that names rooms, or
+ * filters ephemeral events or senders at all. Anything else (thread counts, timeline limits) lets it
+ * through.
+ */
+export function filterMayHideSentinel(filter: unknown): boolean {
+  if (filter === undefined) return false;
+  const room = asObject(asObject(filter)?.room);
+  if (typeof filter === 'string' || !room) return typeof filter === 'string' || asObject(filter) === undefined;
+  return room.rooms !== undefined || room.ephemeral !== undefined || room.not_rooms !== undefined || room.include_leave !== undefined;
+}
+
 /** The actor's /sync from where its previous wait ended; the position moves on when the wait closes. */
 export function syncStream(ctx: ScenarioContext, actor: string, filter: unknown, where: string): Stream<SyncItem> {
   let since = ctx.positions.sync.get(actor);
   return {
-    // A filtered sync may hide the sentinel's room or receipts; such a wait keeps its deadline.
-    ...(filter === undefined ? { sentinel: () => postSentinel(ctx, actor) } : {}),
+    // A filter that may hide the sentinel's room or receipts leaves the wait to its deadline.
+    ...(!filterMayHideSentinel(filter) ? { sentinel: () => postSentinel(ctx, actor) } : {}),
     async next(deadline) {
       if (since === undefined) {
         await markPosition(ctx, actor);
