@@ -77,7 +77,7 @@ export interface TargetSummary {
 
 export interface TargetReport {
   id: string;
-  kind: 'synapse' | 'url' | 'dendrite' | 'container';
+  kind: 'synapse' | 'url' | 'dendrite' | 'container' | 'declared';
   homeserver: string;
   software: { name: string; version: string } | null;
   startup?: { ms: number; cold: boolean };

@@ -30,10 +30,10 @@ export class ManagedProcess {
   exitSignal: NodeJS.Signals | null = null;
   private exitPromise: Promise<void>;
 
-  constructor(readonly name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string }) {
+  constructor(readonly name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string; uid?: number; gid?: number }) {
     installExitHooks();
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
-    this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, uid: opts.uid, gid: opts.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.pipe(this.log, { end: false });
     this.child.stderr!.pipe(this.log, { end: false });
     live.add(this);

@@ -11,6 +11,10 @@ export interface TargetHandle {
   registration: RegistrationConfig;
   software: { name: string; version: string } | null;
   startup?: { ms: number; cold: boolean };
+  /** Client-server path prefix the server serves, when it predates /v3 (from a target file). */
+  pathVersion?: 'v3' | 'r0';
+  /** The newest spec version the server implements (from a target file), a default for --spec. */
+  specVersion?: string;
   /** Values that must never appear in a report or a log the suite writes. */
   secrets: string[];
   /** Why the target is no longer usable, or null while it is. */
