@@ -85,7 +85,9 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
       if (s.postgres) {
         const database = s.postgres.database ?? spec.name.replace(/[^a-z0-9_]/g, '_');
         opts.log(`starting a private PostgreSQL ${s.postgres.version ?? 15} for ${spec.name}…`);
-        services.push(await startPostgres({ version: s.postgres.version ?? 15, database, logDir, readyTimeoutMs: (s.postgres.ready_timeout_s ?? 60) * 1000 }));
+        const pg = await startPostgres({ version: s.postgres.version ?? 15, database, logDir, readyTimeoutMs: (s.postgres.ready_timeout_s ?? 60) * 1000 });
+        services.push(pg);
+        opts.log(`PostgreSQL ready on 127.0.0.1:${pg.port} (pid ${pg.pid})`);
       }
     }
     const pg = services[0];

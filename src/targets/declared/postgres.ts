@@ -23,6 +23,7 @@ export interface RunningPostgres {
   user: string;
   database: string;
   url: string;
+  pid: number | undefined;
   /** Why it is no longer usable, or null while it is. */
   failure(): string | null;
   stop(): Promise<void>;
@@ -102,6 +103,7 @@ export async function startPostgres(o: PostgresOptions): Promise<RunningPostgres
       user: 'postgres',
       database: o.database,
       url: `postgres://postgres@127.0.0.1:${port}/${o.database}`,
+      pid: p.pid,
       failure: () => (!stopped && p.exited ? `PostgreSQL exited during the run (${p.exitCode ?? p.exitSignal}). Last lines of ${logFile}:\n${tailFile(logFile, 20)}` : null),
       async stop() {
         stopped = true;
