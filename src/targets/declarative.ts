@@ -169,6 +169,7 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
     ...handle,
     failure: () => handle.failure() ?? services.map((s) => s.failure()).find((f) => f !== null) ?? null,
     async stop() {
+      await started.proc.stop((spec.stop?.grace_s ?? 10) * 1000);
       await handle.stop();
       await Promise.all(services.map((s) => s.stop()));
     },
