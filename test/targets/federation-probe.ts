@@ -35,7 +35,7 @@ try {
   if (joined) {
     const since = fake.received.pdus.length;
     const sent = await alice.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body: 'hello' }, `p${Date.now()}`);
-    await step('target sends a PDU to the fake server (outbound /send over HTTPS)', async () => (await fake.waitForPdu((p) => p.roomId === roomId, { timeoutMs: 20_000, since })).eventId);
+    await step('target sends a PDU to the fake server (outbound /send over HTTPS)', async () => (await fake.waitForPdu((p) => p.roomId === roomId && p.event.type === 'm.room.message', { timeoutMs: 20_000, since })).eventId);
     const eduSince = fake.received.edus.length;
     await alice.call('POST', `/rooms/${enc(roomId)}/receipt/m.read/${enc(sent.json.event_id)}`, { json: {} });
     await step('target sends an m.receipt EDU for a local receipt', async () => (await fake.waitForEdu((e) => e.edu_type === 'm.receipt', { timeoutMs: 20_000, since: eduSince })).content);
