@@ -15,7 +15,7 @@ import { makeRegistrar } from '../../src/client/register.ts';
 
 const ENABLED = process.env.RC_TARGETS_E2E === '1';
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'targets');
-const TARGETS = ['palpo.yaml', 'synapse-1.0.0.yaml', 'synapse-1.60.0.yaml'];
+const TARGETS = ['palpo.yaml', 'synapse-0.99.0.yaml', 'synapse-1.0.0.yaml', 'synapse-1.60.0.yaml'];
 
 function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
@@ -44,8 +44,12 @@ describe.skipIf(!ENABLED)('declared targets against real servers (RC_TARGETS_E2E
 
   for (const name of TARGETS) {
     const spec = loadTargetFile(join(FIXTURES, name));
-    const installed = existsSync(join(installDirOf(spec, spec.version), MARKER));
-    it.skipIf(!installed)(`${name}: starts, registers two users, creates and joins a room, stops cleanly`, async (ctx) => {
+    const dir = installDirOf(spec, spec.version);
+    const installed = existsSync(join(dir, MARKER));
+    const title = installed
+      ? `${name}: starts, registers two users, creates and joins a room, stops cleanly`
+      : `${name}: not in the cache (${dir}); install it first: npx tsx test/targets/serve.ts fixtures/targets/${name}`;
+    it.skipIf(!installed)(title, async (ctx) => {
       if (!installed) ctx.skip();
       const reportDir = mkdtempSync(join(tmpdir(), `rc-e2e-${spec.name}-`));
       const lines: string[] = [];
