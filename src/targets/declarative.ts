@@ -38,7 +38,7 @@ function makeSecret(s: { bytes?: number; encoding?: string }): string {
 }
 
 /** Command registration: users are made up front and handed to the runner as a users file. */
-async function usersFromCommand(argv: string[], count: number, values: Record<string, string>, dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function usersFromCommand(argv: string[], count: number, values: Record<string, string>, dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
   const prefix = `rc${randomBytes(3).toString('hex')}`;
   const users: { user_id: string; access_token: string }[] = [];
   for (let i = 0; i < count; i++) {

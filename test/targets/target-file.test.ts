@@ -194,3 +194,20 @@ describe('install bookkeeping', () => {
     expect(() => findPython('2.1', join(dir, 'no-home'))).toThrow(/Python 2\.1 is needed but neither python2\.1 on PATH nor .*\.pyenv\/versions\/2\.1\.\* exists/);
   });
 });
+
+describe('command registration', () => {
+  it('makes users up front with the command and hands them over as a users file', async () => {
+    const { usersFromCommand } = await import('../../src/targets/declarative.ts');
+    const argv = ['sh', '-c', 'echo noise; printf \'{"user_id":"@%s:x","access_token":"t-%s"}\\n\' "$1" "$1"', 'sh', '{{localpart}}'];
+    const file = await usersFromCommand(argv, 3, {}, dir, process.env);
+    const users = JSON.parse(readFileSync(file, 'utf8')) as { user_id: string; access_token: string }[];
+    expect(users).toHaveLength(3);
+    expect(users[2]!.user_id).toMatch(/^@rc[0-9a-f]{6}_u2:x$/);
+    expect(users[2]!.access_token).toBe(`t-${users[2]!.user_id.slice(1, -2)}`);
+  });
+
+  it('says what the command printed when it is not a user', async () => {
+    const { usersFromCommand } = await import('../../src/targets/declarative.ts');
+    await expect(usersFromCommand(['echo', 'registered {{localpart}}'], 1, {}, dir, process.env)).rejects.toThrow(/should print one JSON object \{user_id, access_token\}; its last line was: registered rc/);
+  });
+});
