@@ -3,9 +3,8 @@
 // runner a TargetHandle. A homeserver author adds a server by writing YAML, not TypeScript.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './synapse.ts';
 import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
@@ -15,6 +14,7 @@ import type { RegistrationConfig } from '../client/register.ts';
 import { getTlsMaterial } from '../federation/tls.ts';
 import { ensureInstalled } from './declared/install.ts';
 import { startPostgres, type RunningPostgres } from './declared/postgres.ts';
+import { makeRunDir, removeRunDir } from './declared/temp-dir.ts';
 import { render, renderTemplateFile, RenderError } from './declared/render.ts';
 import type { TargetSpec } from './declared/load.ts';
 
@@ -72,7 +72,7 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
   mkdirSync(logDir, { recursive: true });
   const installed = await ensureInstalled(spec, version, opts.log);
 
-  const dataDir = mkdtempSync(join(tmpdir(), `rc-${spec.name}-`));
+  const dataDir = makeRunDir(`rc-${spec.name}-`);
   const services: RunningPostgres[] = [];
   const secrets = Object.fromEntries(Object.entries(spec.secrets ?? {}).map(([k, s]) => [`secret.${k}`, makeSecret(s)]));
   const logFile = join(logDir, `${spec.name}.log`);
@@ -144,7 +144,7 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
   } catch (err) {
     await started?.proc.stop();
     await Promise.all(services.map((s) => s.stop()));
-    rmSync(dataDir, { recursive: true, force: true });
+    removeRunDir(dataDir);
     if (err instanceof RenderError) throw new TargetError(err.message);
     throw err;
   }
@@ -171,6 +171,7 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
     async stop() {
       await started.proc.stop((spec.stop?.grace_s ?? 10) * 1000);
       await handle.stop();
+      removeRunDir(dataDir);
       await Promise.all(services.map((s) => s.stop()));
     },
   };

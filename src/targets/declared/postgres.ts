@@ -2,13 +2,13 @@
 // a managed child on a free loopback port (no pg_ctl, which would detach it and could leave an
 // orphan), readiness from its own log line, and a fast shutdown by pid when the run ends.
 // PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user.
-import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess, tailFile } from '../process.ts';
 import { TargetError } from '../target.ts';
 import { freePort } from '../synapse.ts';
 import { runLogged, onPath } from './run-logged.ts';
+import { makeRunDir, removeRunDir } from './temp-dir.ts';
 
 export interface PostgresOptions {
   version: number;
@@ -53,7 +53,7 @@ function runAs(): { uid?: number; gid?: number } {
 export async function startPostgres(o: PostgresOptions): Promise<RunningPostgres> {
   const bin = binDir(o.version);
   const who = runAs();
-  const root = mkdtempSync(join(tmpdir(), 'rc-postgres-'));
+  const root = makeRunDir('rc-postgres-');
   const data = join(root, 'data');
   const sock = join(root, 'sock');
   mkdirSync(sock);
@@ -71,7 +71,7 @@ export async function startPostgres(o: PostgresOptions): Promise<RunningPostgres
       proc.killNow('SIGINT');
       await proc.stop(10_000);
     }
-    rmSync(root, { recursive: true, force: true });
+    removeRunDir(root);
   };
   try {
     // A throwaway cluster: trust auth on loopback, no fsync during initdb (nothing to keep).
