@@ -70,7 +70,7 @@ export const ScenarioResultT = Type.Object(
 export type ScenarioResult = Static<typeof ScenarioResultT>;
 
 /** How a target is provided; src/cli/targets.ts maps each to its starter. */
-export const TARGET_KINDS = ['synapse', 'dendrite', 'url', 'container'] as const;
+export const TARGET_KINDS = ['synapse', 'dendrite', 'url', 'container', 'declared'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 const SummaryT = Type.Object({ ...Object.fromEntries(STATUSES.map((s) => [s, Count])), total: Count, unexpected: Count } as Record<Status | 'total' | 'unexpected', typeof Count>, {
@@ -87,6 +87,8 @@ export const TargetReportT = Type.Object(
     homeserver: Type.String(),
     software: Type.Union([Type.Null(), Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false })]),
     startup: Type.Optional(Type.Object({ ms: Millis, cold: Type.Boolean() }, { additionalProperties: false })),
+    specVersion: Type.Optional(Type.String({ description: 'The spec version the target was tested against.' })),
+    roomVersion: Type.Optional(Type.String({ description: 'The room version of this run: asked for with --room-version, or the server default.' })),
     deviationsFile: Type.Optional(Type.String()),
     capabilities: Type.Optional(Type.Record(Type.String(), Capability, { description: 'What the start-up probe found, and why a missing capability is missing.' })),
     summary: SummaryT,

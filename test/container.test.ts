@@ -52,7 +52,7 @@ describe('container config', () => {
       expect(cfg.log_config).toBe('/data/log.config');
       expect(cfg.pid_file).toBe('/data/homeserver.pid');
       expect(cfg.registration_shared_secret).toBe(secrets.registration);
-      expect(cfg.enable_registration).toBe(false);
+      expect(cfg.default_room_version).toBeUndefined();
       expect(cfg.listeners).toHaveLength(1);
     }
   });

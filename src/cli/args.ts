@@ -1,6 +1,10 @@
 // Command-line options of `receipts-conformance`. Usage errors exit with code 2.
 import { parseArgs } from 'node:util';
 import { parseByteSize } from '../client/limits.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TARGET_KINDS, type TargetKind } from '../model.ts';
+import { projectRoot } from '../scenario/schema.ts';
 
 export const USAGE = `receipts-conformance — conformance suite for Matrix read receipts
 
@@ -17,11 +21,15 @@ Usage:
   receipts-conformance --help
 
 Target:
-  --target KIND[,KIND...]     synapse (default): provision a local Synapse from PyPI;
+  --target NAME[,NAME...]     synapse (default): provision a local Synapse from PyPI;
                               dendrite: build Dendrite with go install and run it locally;
                               url: test the server at --homeserver;
-                              container: a homeserver image started with testcontainers.
-                              Several kinds run one after another into one report.
+                              container: a homeserver image started with testcontainers;
+                              or a target file's name from fixtures/targets/ (palpo,
+                              synapse-0.99.0, ...), or file:PATH to any target file.
+                              Several targets run one after another into one report.
+  --target-file FILE          a target described by a YAML file (see fixtures/targets/README.md)
+  --room-version V[,V...]     run the scenarios once per room version (default: the server's own)
   --homeserver URL            base URL of the server under test (with --target url)
   --shared-secret SECRET      register users through the shared-secret admin API
                               (or set RC_SHARED_SECRET)
@@ -33,7 +41,7 @@ Target:
   --container-network MODE    bridge (default: mapped ports, for normal CI runners) or host
                               (loopback only, for Docker hosts without bridge networks;
                               or set RC_CONTAINER_NETWORK=host)
-  --path-version v3|r0        client-server path prefix (default v3; r0 for old servers)
+  --path-version v3|r0        client-server path prefix (default v3, or the target file's)
   --federation-url URL        the target's federation API, instead of server discovery
                               (/.well-known/matrix/server, SRV, port 8448)
   --federation-bind HOST      where the suite's fake federation servers listen (default
@@ -45,7 +53,7 @@ Selection:
   --only ID                   run only scenarios whose id matches (prefix or glob; repeatable)
   --rule RULE                 run only scenarios citing this rule (repeatable)
   --tag TAG                   run only scenarios with this tag (repeatable)
-  --spec VERSION              spec version to test (default v1.19); scenarios outside their
+  --spec VERSION              spec version to test (default v1.19, or the target file's); scenarios outside their
                               since/until range are reported as skip
 
 Run:
@@ -75,13 +83,34 @@ deviations, 2 bad usage or a bad scenario, 3 the target could not be started or 
 
 export class UsageError extends Error {}
 
-import { TARGET_KINDS, type TargetKind } from '../model.ts';
 export type { TargetKind } from '../model.ts';
-const KINDS: readonly TargetKind[] = TARGET_KINDS;
+
+/** The kinds a --target name may be besides a target file's name. */
+const BUILT_IN = TARGET_KINDS.filter((k) => k !== 'declared');
+const TARGET_FILES_DIR = join(projectRoot, 'fixtures/targets');
+
+/** A target to run: a built-in kind, or a target file (fixtures/targets/<name>.yaml, or any path). */
+export interface TargetRef {
+  name: string;
+  kind: TargetKind;
+  file?: string;
+}
+
+export function declaredTargetNames(): string[] {
+  return existsSync(TARGET_FILES_DIR) ? readdirSync(TARGET_FILES_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort() : [];
+}
+
+function targetRef(name: string): TargetRef {
+  if ((BUILT_IN as readonly string[]).includes(name)) return { name, kind: name as TargetKind };
+  if (name.startsWith('file:')) return { name: name.slice(5).replace(/^.*\//, '').replace(/\.ya?ml$/, ''), kind: 'declared', file: name.slice(5) };
+  const file = join(TARGET_FILES_DIR, `${name}.yaml`);
+  if (existsSync(file)) return { name, kind: 'declared', file };
+  throw new UsageError(`--target must be one or more of ${[...BUILT_IN, ...declaredTargetNames()].join(', ')} or file:PATH, got "${name}"`);
+}
 
 export interface CliOptions {
   command: 'run' | 'list' | 'lint' | 'bench' | 'help';
-  targets: TargetKind[];
+  targets: TargetRef[];
   homeserver?: string;
   sharedSecret?: string;
   usersFile?: string;
@@ -89,7 +118,10 @@ export interface CliOptions {
   dendriteVersion?: string;
   image?: string;
   containerNetwork: 'bridge' | 'host';
-  pathVersion: 'v3' | 'r0';
+  /** Given on the command line; else the target's own (a target file's), else v3. */
+  pathVersion?: 'v3' | 'r0';
+  /** Room versions to run the scenarios in, once each; empty: the server's default. */
+  roomVersions: string[];
   federationUrl?: string;
   federationBind?: string;
   federationName?: string;
@@ -97,7 +129,8 @@ export interface CliOptions {
   only: string[];
   rules: string[];
   tags: string[];
-  spec: string;
+  /** Given on the command line; else the target's own (a target file's), else the latest. */
+  spec?: string;
   reportDir: string;
   /** Deviations files by target kind ('*' when one file was given for a single target). */
   deviations: Record<string, string>;
@@ -136,6 +169,8 @@ export function parseCli(argv: string[]): CliOptions {
       options: {
         help: { type: 'boolean', short: 'h' },
         target: { type: 'string' },
+        'target-file': { type: 'string', multiple: true },
+        'room-version': { type: 'string' },
         homeserver: { type: 'string' },
         'shared-secret': { type: 'string' },
         'users-file': { type: 'string' },
@@ -172,19 +207,21 @@ export function parseCli(argv: string[]): CliOptions {
   const command = (v.help ? 'help' : positionals[0] ?? 'help') as CliOptions['command'];
   if (!['run', 'list', 'lint', 'bench', 'help'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const targets = (v.target ?? (v.homeserver ? 'url' : 'synapse')).split(',').map((t) => t.trim()) as TargetKind[];
-  for (const t of targets) if (!KINDS.includes(t)) throw new UsageError(`--target must be one or more of ${KINDS.join(', ')}, got "${t}"`);
-  if (new Set(targets).size !== targets.length) throw new UsageError('--target names a kind twice');
-  if (targets.includes('url') && !v.homeserver) throw new UsageError('--target url needs --homeserver URL');
-  if (targets.includes('container') && !v.image) throw new UsageError('--target container needs --image NAME');
+  const names = [...(v.target || !v['target-file'] ? (v.target ?? (v.homeserver ? 'url' : 'synapse')).split(',').map((t) => t.trim()) : []), ...(v['target-file'] ?? []).map((f) => `file:${f}`)];
+  const targets = names.map(targetRef);
+  if (new Set(targets.map((t) => t.name)).size !== targets.length) throw new UsageError('--target names a target twice');
+  if (targets.some((t) => t.kind === 'url') && !v.homeserver) throw new UsageError('--target url needs --homeserver URL');
+  if (targets.some((t) => t.kind === 'container') && !v.image) throw new UsageError('--target container needs --image NAME');
+  const roomVersions = v['room-version'] ? v['room-version'].split(',').map((x) => x.trim()) : [];
+  for (const rv of roomVersions) if (!/^[A-Za-z0-9.-]+$/.test(rv)) throw new UsageError(`--room-version takes room versions such as 10,11,12, got "${rv}"`);
   const containerNetwork = (v['container-network'] ?? process.env.RC_CONTAINER_NETWORK ?? 'bridge') as 'bridge' | 'host';
   if (!['bridge', 'host'].includes(containerNetwork)) throw new UsageError('--container-network must be bridge or host');
   const deviations: Record<string, string> = {};
   for (const e of v.deviations ?? []) {
-    const m = new RegExp(`^(${KINDS.join('|')})=(.+)$`).exec(e);
-    if (m) deviations[m[1]!] = m[2]!;
+    const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(e);
+    if (m && targets.some((t) => t.name === m[1])) deviations[m[1]!] = m[2]!;
     else if (targets.length === 1) deviations['*'] = e;
-    else throw new UsageError(`with several targets, give --deviations as KIND=FILE (got "${e}")`);
+    else throw new UsageError(`with several targets, give --deviations as TARGET=FILE (got "${e}")`);
   }
   if (v.homeserver) {
     try {
@@ -205,10 +242,10 @@ export function parseCli(argv: string[]): CliOptions {
     const value = v[flag];
     if (value !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(value)) throw new UsageError(`--${flag} must be a host name or address without a port, got "${value}"`);
   }
-  const pathVersion = (v['path-version'] ?? 'v3') as 'v3' | 'r0';
-  if (!['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
-  const spec = v.spec ?? 'v1.19';
-  if (!/^(v1\.\d+|r0\.\d+\.\d+)$/.test(spec)) throw new UsageError(`--spec must look like v1.19 or r0.6.1, got "${spec}"`);
+  const pathVersion = v['path-version'] as 'v3' | 'r0' | undefined;
+  if (pathVersion !== undefined && !['v3', 'r0'].includes(pathVersion)) throw new UsageError('--path-version must be v3 or r0');
+  const spec = v.spec;
+  if (spec !== undefined && !/^(v1\.\d+|r0\.\d+\.\d+)$/.test(spec)) throw new UsageError(`--spec must look like v1.19 or r0.6.1, got "${spec}"`);
   if (v.deviations?.length && v['no-deviations']) throw new UsageError('--deviations and --no-deviations exclude each other');
   return {
     command,
@@ -220,7 +257,8 @@ export function parseCli(argv: string[]): CliOptions {
     dendriteVersion: v['dendrite-version'],
     image: v.image,
     containerNetwork,
-    pathVersion,
+    ...(pathVersion ? { pathVersion } : {}),
+    roomVersions,
     federationUrl: v['federation-url'],
     federationBind: v['federation-bind'],
     federationName: v['federation-name'],
@@ -228,7 +266,7 @@ export function parseCli(argv: string[]): CliOptions {
     only: v.only ?? [],
     rules: v.rule ?? [],
     tags: v.tag ?? [],
-    spec,
+    ...(spec ? { spec } : {}),
     reportDir: v['report-dir'] ?? 'reports',
     deviations,
     noDeviations: v['no-deviations'] ?? false,

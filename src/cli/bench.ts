@@ -1,9 +1,9 @@
 // `npm run bench`: start-up costs and the suite's own speed. A benchmark to read, not a timed test.
 import { resolve } from 'node:path';
 import type { CliOptions } from './args.ts';
-import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
+import { deviationsFileFor, specFor, startTarget } from './targets.ts';
 import { runSuite } from './run-suite.ts';
-import { federationOptions, loadSelection, makePlan, newRunPrefix, planFor, type Io } from './run.ts';
+import { checkRegistration, federationOptions, loadSelection, makePlan, newRunPrefix, planFor, type Io } from './run.ts';
 import { prepareFederation } from '../targets/federation-access.ts';
 import { loadDeviations } from '../runner/deviations.ts';
 import { probeCapabilities } from '../targets/capabilities.ts';
@@ -27,8 +27,8 @@ async function timeStart(reportDir: string, log: (l: string) => void, version: s
 export async function runBench(opts: CliOptions, io: Io): Promise<number> {
   const reportDir = resolve(opts.reportDir, 'bench');
   const lines: string[] = [];
-  const kind = opts.targets[0]!;
-  if (kind === 'synapse') {
+  const ref = opts.targets[0]!;
+  if (ref.kind === 'synapse') {
     // Warm-up start: installs Synapse and builds the database template if this machine lacks them.
     await timeStart(reportDir, io.log, opts.synapseVersion, false);
     const cold: number[] = [];
@@ -40,15 +40,17 @@ export async function runBench(opts: CliOptions, io: Io): Promise<number> {
     lines.push(`  warm, from the cached database template: ${warm.map(seconds).join(', ')}`);
   }
   const { scenarios, rules, selected } = loadSelection(opts);
-  const file = deviationsFileFor(opts, kind);
+  const file = deviationsFileFor(opts, ref);
   const deviations = file ? loadDeviations(file, new Set(scenarios.map((s) => s.id))) : undefined;
-  const target = await (TARGETS[kind] as TargetEntry).start(opts, { reportDir, log: io.log });
+  const target = await startTarget(opts, ref, { reportDir, log: io.log });
   try {
     const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
     const runPrefix = newRunPrefix();
-    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), runPrefix) : undefined;
+    const probe = await checkRegistration(opts, target, runPrefix);
+    const serverName = target.serverName ?? probe.userId.slice(probe.userId.indexOf(':') + 1);
+    const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
     const caps = await probeCapabilities(target, needed, fed?.state);
-    const { runnable } = planFor(selected, opts.spec, caps);
+    const { runnable } = planFor(selected, specFor(opts, target), caps);
     for (let i = 0; i < opts.runs; i++) {
       const run = await runSuite(makePlan(opts, target, runnable, rules, deviations, { runPrefix: newRunPrefix(), ...(fed?.access ? { federation: fed.access } : {}) }), { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: () => {} });
       const ran = [...run.results.values()];

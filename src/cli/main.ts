@@ -6,6 +6,7 @@ import { TargetError } from '../targets/target.ts';
 import { inSpecRange } from '../runner/selection.ts';
 import { cmdRun, loadSelection, EXIT, type Io } from './run.ts';
 import { runBench } from './bench.ts';
+import { specFor } from './targets.ts';
 import { runDiff } from './diff.ts';
 import { parseLoadOptions, runLoad } from '../load/index.ts';
 import { addSecret, installOutputRedaction, safeText } from '../safety/redaction.ts';
@@ -23,7 +24,7 @@ function cmdList(opts: CliOptions): number {
   const { selected } = loadSelection(opts);
   for (const s of selected) {
     const range = `${s.spec.since}${s.spec.until ? `..${s.spec.until}` : '+'}`;
-    io.out(`${inSpecRange(s, opts.spec) ? '    ' : 'skip'} ${s.level.padEnd(6)} ${s.id.padEnd(58)} ${range.padEnd(12)} ${s.rules.join(',')}${s.needs.length ? `  needs ${s.needs.join(',')}` : ''}`);
+    io.out(`${inSpecRange(s, specFor(opts)) ? '    ' : 'skip'} ${s.level.padEnd(6)} ${s.id.padEnd(58)} ${range.padEnd(12)} ${s.rules.join(',')}${s.needs.length ? `  needs ${s.needs.join(',')}` : ''}`);
   }
   io.out(`${selected.length} scenario(s)`);
   return EXIT.OK;

@@ -4,14 +4,16 @@ import { resolve } from 'node:path';
 import { prepareReportDir } from '../safety/report-dir.ts';
 import { addSecret } from '../safety/redaction.ts';
 import { loadUsersFile } from '../safety/users-file.ts';
-import { MatrixApi } from '../client/matrix.ts';
+import { MatrixApi, type MatrixUser } from '../client/matrix.ts';
 import { probeRegistration, RegistrationError } from '../client/register.ts';
 import { TransportError } from '../client/http.ts';
 import { TargetError } from '../targets/target.ts';
 import { randomBytes } from 'node:crypto';
-import type { CliOptions } from './args.ts';
+import type { CliOptions, TargetRef } from './args.ts';
 import { UsageError } from './args.ts';
-import { TARGETS, deviationsFileFor, type TargetEntry } from './targets.ts';
+import { deviationsFileFor, pathVersionFor, specFor, startTarget } from './targets.ts';
+import { loadTargetFile } from '../targets/declarative.ts';
+import { asObject } from '../runner/json.ts';
 import { runSuite } from './run-suite.ts';
 import { loadScenarios, defaultSpecsDir } from '../scenario/loader.ts';
 import { projectRoot } from '../scenario/schema.ts';
@@ -24,7 +26,7 @@ import { ContainerRuntimeUnavailable } from '../targets/container.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
 import { prepareFederation, type FederationAccess, type FederationOptions } from '../targets/federation-access.ts';
 import type { TargetHandle } from '../targets/target.ts';
-import { summarise, type ComplianceReport, type RuleInfo, type ScenarioResult, type TargetKind, type TargetReport } from '../model.ts';
+import { summarise, type ComplianceReport, type RuleInfo, type ScenarioResult, type TargetReport } from '../model.ts';
 import { writeReports } from '../../reporters/index.ts';
 import { suiteVersion } from './version.ts';
 
@@ -65,12 +67,11 @@ const REGISTRATION_PROBE_MS = 10_000;
 
 /**
  * Registration must work before any scenario runs: one clear error (exit 3) instead of one per
- * scenario. Returns the target's server name, from the user ID it issued.
+ * scenario. Returns the user it registered (its ID names the target's server).
  */
-export async function checkRegistration(opts: CliOptions, target: TargetHandle, runPrefix: string): Promise<string> {
+export async function checkRegistration(opts: CliOptions, target: TargetHandle, runPrefix: string): Promise<MatrixUser> {
   try {
-    const userId = await probeRegistration(new MatrixApi({ baseUrl: target.baseUrl, pathVersion: opts.pathVersion }), target.registration, `${runPrefix}_probe`, { deadlineMs: REGISTRATION_PROBE_MS });
-    return target.serverName ?? userId.slice(userId.indexOf(':') + 1);
+    return await probeRegistration(new MatrixApi({ baseUrl: target.baseUrl, pathVersion: pathVersionFor(opts, target) }), target.registration, `${runPrefix}_probe`, { deadlineMs: REGISTRATION_PROBE_MS });
   } catch (err) {
     if (err instanceof RegistrationError || err instanceof TransportError) throw new TargetError(`${target.baseUrl}: users cannot be registered, so no scenario can run: ${err.message}`);
     throw err;
@@ -92,16 +93,16 @@ export function federationOptions(opts: CliOptions, io: Io): FederationOptions {
 }
 
 /** What the vitest worker needs to run scenarios against a started target. */
-export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, extra: { runPrefix: string; federation?: FederationAccess }): RunPlan {
+export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, extra: { runPrefix: string; roomVersion?: string; federation?: FederationAccess }): RunPlan {
   return {
     target: {
       baseUrl: target.baseUrl,
-      pathVersion: opts.pathVersion,
+      pathVersion: pathVersionFor(opts, target),
       registration: target.registration,
       ...(target.serverName ? { serverName: target.serverName } : {}),
       ...(extra.federation ? { federation: extra.federation } : {}),
     },
-    settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs) },
+    settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs), ...(extra.roomVersion ? { roomVersion: extra.roomVersion } : {}) },
     limits: { requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes, maxTargetFailures: opts.maxTargetFailures },
     scenarios: runnable,
     deviations: deviations?.byId ?? {},
@@ -110,59 +111,91 @@ export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scena
 }
 
 interface TargetRun {
-  report: TargetReport;
+  reports: TargetReport[];
   secrets: string[];
   code: number;
   vitestErrors: string[];
 }
 
-async function runTarget(opts: CliOptions, kind: TargetKind, selected: readonly Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, reportDir: string, io: Io): Promise<TargetRun | number> {
+/** Room versions the target offers, and its default (GET /capabilities), or undefined if it will not say. */
+async function roomVersionsOf(user: MatrixUser): Promise<{ available: string[]; default?: string } | undefined> {
+  const res = await user.call('GET', '/capabilities');
+  const rv = asObject(asObject(asObject(res.json)?.capabilities)?.['m.room_versions']);
+  const available = Object.keys(asObject(rv?.available) ?? {});
+  if (res.status !== 200 || !available.length) return undefined;
+  return { available, ...(typeof rv?.default === 'string' ? { default: rv.default } : {}) };
+}
+
+function skippedAll(selected: readonly Scenario[], status: 'skip' | 'unsupported', message: string, deviations?: Deviations): ScenarioResult[] {
+  return selected.map((s) => resultFor(s, { status, message }, deviations?.byId[s.id]));
+}
+
+async function runTarget(opts: CliOptions, ref: TargetRef, selected: readonly Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, reportDir: string, io: Io): Promise<TargetRun | number> {
   let target: TargetHandle;
   try {
-    target = await (TARGETS[kind] as TargetEntry).start(opts, { reportDir, log: io.log });
+    target = await startTarget(opts, ref, { reportDir, log: io.log });
   } catch (err) {
     if (!(err instanceof ContainerRuntimeUnavailable)) throw err;
     // No container runtime here: say so loudly and mark every scenario skipped, never passed.
     const banner = `CONTAINER TARGET SKIPPED: ${err.message}. No scenario ran against the containerised homeserver.`;
     process.stderr.write(`\n${'!'.repeat(banner.length + 4)}\n!! ${banner}\n${'!'.repeat(banner.length + 4)}\n\n`);
-    const results = selected.map((s) => resultFor(s, { status: 'skip', message: `skipped: ${err.message}` }));
+    const results = skippedAll(selected, 'skip', `skipped: ${err.message}`);
     const report: TargetReport = { id: 'container', kind: 'container', homeserver: '(not started)', software: null, summary: summarise(results), scenarios: results };
-    return { report, secrets: [], code: Number(process.env.RC_CONTAINER_SKIP_EXIT ?? EXIT.CONTAINER_SKIPPED), vitestErrors: [] };
+    return { reports: [report], secrets: [], code: Number(process.env.RC_CONTAINER_SKIP_EXIT ?? EXIT.CONTAINER_SKIPPED), vitestErrors: [] };
   }
   try {
     for (const secret of target.secrets) addSecret(secret);
+    const spec = specFor(opts, target);
     const runPrefix = newRunPrefix();
-    const serverName = await checkRegistration(opts, target, runPrefix);
+    const probeUser = await checkRegistration(opts, target, runPrefix);
+    const serverName = target.serverName ?? probeUser.userId.slice(probeUser.userId.indexOf(':') + 1);
     const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
     const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
     const caps = await probeCapabilities(target, needed, fed?.state);
     for (const [c, state] of Object.entries(caps)) if (!state.ok) io.log(`${target.id}: no ${c}: ${state.reason}; scenarios that need it are skipped`);
-    const { runnable, skipped } = planFor(selected, opts.spec, caps);
-    io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);
-    const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix, ...(fed?.access ? { federation: fed.access } : {}) });
-    const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: io.out });
-    if (run.deadlinePassed) io.log(`the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed; unfinished scenarios are reported as error`);
-    const results = selected.map((s) => {
-      const reason = skipped.get(s.id);
-      if (reason !== undefined) return resultFor(s, { status: 'skip', message: reason }, deviations?.byId[s.id]);
-      const why = run.deadlinePassed ? `the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed before it finished` : 'the scenario produced no result (the test runner failed before it finished)';
-      return run.results.get(s.id) ?? resultFor(s, { status: 'error', message: why }, deviations?.byId[s.id]);
-    });
-    const report: TargetReport = {
-      id: target.id,
-      kind: target.kind,
-      homeserver: target.baseUrl,
-      software: target.software,
-      ...(target.startup ? { startup: target.startup } : {}),
-      ...(deviations ? { deviationsFile: deviations.file.replace(projectRoot + '/', '') } : {}),
-      ...(Object.keys(caps).length ? { capabilities: caps } : {}),
-      summary: summarise(results),
-      scenarios: results,
-    };
-    // The circuit breaker tripped: the target stopped answering, which is not a verdict.
-    const unavailable = results.some((r) => r.message.startsWith(TARGET_UNAVAILABLE));
-    if (unavailable) io.log(`${target.id}: the target stopped answering (${opts.maxTargetFailures} scenarios in a row could not reach it); the rest are reported as error`);
-    return { report, secrets: target.secrets, code: unavailable ? EXIT.TARGET : exitCodeFor(results, deviations !== undefined), vitestErrors: run.vitestErrors };
+    const versions = await roomVersionsOf(probeUser);
+    io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}, spec ${spec}${versions?.default ? `, default room version ${versions.default}` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);
+    const out: TargetRun = { reports: [], secrets: target.secrets, code: EXIT.OK, vitestErrors: [] };
+    // One run per room version asked for; without --room-version, one run in the server's default.
+    for (const roomVersion of opts.roomVersions.length ? opts.roomVersions : [undefined]) {
+      const id = roomVersion === undefined ? target.id : `${target.id} v${roomVersion}`;
+      let results: ScenarioResult[];
+      if (roomVersion !== undefined && versions && !versions.available.includes(roomVersion)) {
+        results = skippedAll(selected, 'unsupported', `${target.id} does not offer room version ${roomVersion} (it offers ${versions.available.join(', ')})`, deviations);
+        io.log(`${id}: room version ${roomVersion} is not offered; its scenarios are unsupported`);
+      } else {
+        const { runnable, skipped } = planFor(selected, spec, caps);
+        const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix: roomVersion === undefined ? runPrefix : newRunPrefix(), ...(roomVersion ? { roomVersion } : {}), ...(fed?.access ? { federation: fed.access } : {}) });
+        const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: io.out });
+        if (run.deadlinePassed) io.log(`the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed; unfinished scenarios are reported as error`);
+        out.vitestErrors.push(...run.vitestErrors);
+        results = selected.map((s) => {
+          const reason = skipped.get(s.id);
+          if (reason !== undefined) return resultFor(s, { status: 'skip', message: reason }, deviations?.byId[s.id]);
+          const why = run.deadlinePassed ? `the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed before it finished` : 'the scenario produced no result (the test runner failed before it finished)';
+          return run.results.get(s.id) ?? resultFor(s, { status: 'error', message: why }, deviations?.byId[s.id]);
+        });
+      }
+      out.reports.push({
+        id,
+        kind: target.kind,
+        homeserver: target.baseUrl,
+        software: target.software,
+        ...(target.startup ? { startup: target.startup } : {}),
+        specVersion: spec,
+        ...(roomVersion ?? versions?.default ? { roomVersion: roomVersion ?? `${versions!.default} (default)` } : {}),
+        ...(deviations ? { deviationsFile: deviations.file.replace(projectRoot + '/', '') } : {}),
+        ...(Object.keys(caps).length ? { capabilities: caps } : {}),
+        summary: summarise(results),
+        scenarios: results,
+      });
+      // The circuit breaker tripped: the target stopped answering, which is not a verdict.
+      const unavailable = results.some((r) => r.message.startsWith(TARGET_UNAVAILABLE));
+      if (unavailable) io.log(`${id}: the target stopped answering (${opts.maxTargetFailures} scenarios in a row could not reach it); the rest are reported as error`);
+      out.code = Math.max(out.code, unavailable ? EXIT.TARGET : exitCodeFor(results, deviations !== undefined));
+      if (unavailable) break;
+    }
+    return out;
   } finally {
     const died = target.failure();
     await target.stop();
@@ -183,30 +216,34 @@ export async function cmdRun(opts: CliOptions, io: Io): Promise<number> {
   if (!selected.length) throw new UsageError('no scenario matches the --only/--rule/--tag selection');
   const knownIds = new Set(scenarios.map((s) => s.id));
   const deviations = new Map(
-    opts.targets.map((kind) => {
-      const file = deviationsFileFor(opts, kind);
-      return [kind, file ? loadDeviations(file, knownIds) : undefined] as const;
+    opts.targets.map((ref) => {
+      const file = deviationsFileFor(opts, ref);
+      return [ref.name, file ? loadDeviations(file, knownIds) : undefined] as const;
     }),
   );
-  io.log(`${selected.length} scenario(s) selected; spec ${opts.spec}; target(s) ${opts.targets.join(', ')}; reports in ${reportDir}`);
+  // A target file is read now too, so that a mistake in it costs nothing.
+  for (const ref of opts.targets) if (ref.file) loadTargetFile(ref.file);
+  io.log(`${selected.length} scenario(s) selected; target(s) ${opts.targets.map((t) => t.name).join(', ')}; reports in ${reportDir}`);
   const started = performance.now();
   const reports: TargetReport[] = [];
   const vitestErrors: string[] = [];
   const secrets: string[] = [];
   let code: number = EXIT.OK;
-  for (const kind of opts.targets) {
-    const r = await runTarget(opts, kind, selected, rules, deviations.get(kind), reportDir, io);
+  for (const ref of opts.targets) {
+    const r = await runTarget(opts, ref, selected, rules, deviations.get(ref.name), reportDir, io);
     if (typeof r === 'number') return r;
-    reports.push(r.report);
+    reports.push(...r.reports);
     vitestErrors.push(...r.vitestErrors);
     secrets.push(...r.secrets);
     code = Math.max(code, r.code);
-    const s = r.report.summary;
-    io.out(`\n${r.report.id}: ${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.blocked} blocked, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected`);
+    for (const t of r.reports) {
+      const s = t.summary;
+      io.out(`\n${t.id}: ${s.total} scenarios: ${s.pass} pass, ${s['non-strict']} non-strict, ${s.info} info, ${s.fail} fail, ${s.unsupported} unsupported, ${s.blocked} blocked, ${s.skip} skip, ${s.error} error; ${s.unexpected} unexpected`);
+    }
   }
   const report: ComplianceReport = {
     suite: { name: 'receipts-conformance', version: suiteVersion() },
-    spec: { version: opts.spec },
+    spec: { version: specFor(opts, undefined) },
     generatedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
     rules,

@@ -122,13 +122,13 @@ export function loadUsersFile(file: string): UserEntry[] {
  * asks /account/whoami with every token). One clear error instead of one per scenario.
  * Throws RegistrationError naming the endpoint and what it answered.
  */
-export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig, localpart: string, opts: { deadlineMs?: number } = {}): Promise<string> {
+export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig, localpart: string, opts: { deadlineMs?: number } = {}): Promise<MatrixUser> {
   const deadline = performance.now() + (opts.deadlineMs ?? 20_000);
   // One deadline over the whole probe, whatever the number of requests it takes.
   api = new MatrixApi({ ...api.opts, deadline });
   if (cfg.mode !== 'users-file') {
     // The probe user is an ordinary run user (it carries the run prefix); it is simply not used again.
-    return (await makeRegistrar(api, cfg).register(localpart)).userId;
+    return makeRegistrar(api, cfg).register(localpart);
   }
   const users = loadUsersFile(cfg.file);
   const problems: string[] = [];
@@ -138,5 +138,5 @@ export async function probeRegistration(api: MatrixApi, cfg: RegistrationConfig,
     else if (res.json?.user_id !== u.user_id) problems.push(`user ${i + 1}: the token belongs to ${excerpt(String(res.json?.user_id))}, not ${u.user_id}`);
   }
   if (problems.length) throw new RegistrationError(`users file ${cfg.file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; … and ${problems.length - 5} more` : ''}`);
-  return users[0]!.user_id;
+  return new MatrixUser(api, users[0]!.user_id, users[0]!.access_token);
 }

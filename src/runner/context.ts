@@ -24,6 +24,8 @@ export interface RunSettings {
   serverName?: string;
   /** Each catalogue rule's level. */
   ruleLevels: ReadonlyMap<string, Level>;
+  /** The room version rooms are created in when a step does not name one (else the server's default). */
+  roomVersion?: string;
   /** How the fake federation servers reach the target (the client URL when not given). */
   federation?: FederationAccess;
 }

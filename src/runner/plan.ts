@@ -17,7 +17,7 @@ export interface RunPlan {
     /** How the fake federation servers reach the target, when the probe found they can. */
     federation?: FederationAccess;
   };
-  settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number };
+  settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number; roomVersion?: string };
   /** Per-request limits, and how many scenarios in a row may find the target unreachable. */
   limits: { requestTimeoutMs: number; maxBodyBytes: number; maxTargetFailures: number };
   scenarios: Scenario[];

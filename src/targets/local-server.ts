@@ -28,12 +28,14 @@ export interface LocalServerSpec {
    * refused connection is retried (briefly) until this many milliseconds have passed.
    */
   bindGraceMs?: number;
+  /** The path that must answer 200 once the line is seen; default /_matrix/client/versions. */
+  readyPath?: string;
 }
 
-const versionsOf = (baseUrl: string) =>
-  httpRequest({ method: 'GET', url: `${baseUrl}/_matrix/client/versions`, timeoutMs: 10_000 }).catch((e: Error) => ({ status: 0, text: e.message }));
+const check = (baseUrl: string, path = '/_matrix/client/versions') =>
+  httpRequest({ method: 'GET', url: `${baseUrl}${path}`, timeoutMs: 10_000 }).catch((e: Error) => ({ status: 0, text: e.message }));
 
-/** Starts the server and resolves once /_matrix/client/versions answers 200. */
+/** Starts the server and resolves once /_matrix/client/versions (or `readyPath`) answers 200. */
 export async function startLocalServer(spec: LocalServerSpec): Promise<Started> {
   const started = performance.now();
   const proc = new ManagedProcess(spec.name.toLowerCase(), spec.command, spec.args, { cwd: spec.cwd, env: spec.env ?? process.env, logFile: spec.logFile });
@@ -44,7 +46,7 @@ export async function startLocalServer(spec: LocalServerSpec): Promise<Started> 
     const why = outcome === 'exited' ? `exited with ${proc.exitCode ?? proc.exitSignal}` : `did not start its listener within ${spec.readyTimeoutMs / 1000} s`;
     throw new TargetError(`${spec.name} ${why}. Last lines of ${spec.logFile}:\n${tailFile(spec.logFile)}`);
   }
-  let res = await versionsOf(baseUrl);
+  let res = await check(baseUrl, spec.readyPath);
   // No event follows the bind of a server that logs first, so the only signal is a connection that
   // is no longer refused; the retry is bounded by the grace period and ends as soon as it answers.
   const deadline = performance.now() + (spec.bindGraceMs ?? 0);
@@ -52,11 +54,11 @@ export async function startLocalServer(spec: LocalServerSpec): Promise<Started> 
   while (res.status === 0 && !proc.exited && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, backoff));
     backoff = Math.min(backoff * 2, 200);
-    res = await versionsOf(baseUrl);
+    res = await check(baseUrl, spec.readyPath);
   }
   if (res.status !== 200) {
     await proc.stop(2_000);
-    throw new TargetError(`${spec.name} logged its listener but ${baseUrl}/_matrix/client/versions answered ${res.status || 'nothing'}: ${res.text.slice(0, 200)}\n${tailFile(spec.logFile)}`);
+    throw new TargetError(`${spec.name} logged its listener but ${baseUrl}${spec.readyPath ?? '/_matrix/client/versions'} answered ${res.status || 'nothing'}: ${res.text.slice(0, 200)}\n${tailFile(spec.logFile)}`);
   }
   return { proc, baseUrl, ms: performance.now() - started };
 }

@@ -31,10 +31,10 @@ export class ManagedProcess {
   exitSignal: NodeJS.Signals | null = null;
   private exitPromise: Promise<void>;
 
-  constructor(readonly name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string }) {
+  constructor(readonly name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string; uid?: number; gid?: number }) {
     installExitHooks();
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
-    this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, { cwd: opts.cwd, env: opts.env, uid: opts.uid, gid: opts.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     // Server logs are reports too: secrets the server prints (a token in a request log) are redacted.
     this.child.stdout!.pipe(redactLines()).pipe(this.log, { end: false });
     this.child.stderr!.pipe(redactLines()).pipe(this.log, { end: false });

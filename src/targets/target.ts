@@ -14,6 +14,10 @@ export interface TargetHandle {
   startup?: { ms: number; cold: boolean };
   /** The server's process, when it runs on this machine (for CPU figures). */
   pid?: number;
+  /** Client-server path prefix the server serves, when it predates /v3 (from a target file). */
+  pathVersion?: 'v3' | 'r0';
+  /** The newest spec version the server implements (from a target file), a default for --spec. */
+  specVersion?: string;
   /** Values that must never appear in a report or a log the suite writes. */
   secrets: string[];
   /** Capabilities the target declares itself (a local target knows what its config enables). */

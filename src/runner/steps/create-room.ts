@@ -27,7 +27,8 @@ export const createRoom = defineStep({
     const invite = new Set(args.invite ?? []);
     if (preset !== 'public_chat') for (const j of args.join ?? []) invite.add(j);
     const body: Record<string, unknown> = { preset, name: `${ctx.settings.runPrefix} ${ctx.scenario.id} ${name}`, invite: [...invite].map((a) => ctx.user(a)) };
-    if (args.room_version) body.room_version = args.room_version;
+    const version = args.room_version ?? ctx.settings.roomVersion;
+    if (version) body.room_version = version;
     if (args.power_levels) body.power_level_content_override = args.power_levels;
     const res = await creator.createRoom(body);
     judgeOrRequire(ctx, at, res, args.expect, `creating room ${name}`);
