@@ -42,7 +42,7 @@ describe('Dendrite config', () => {
     expect(cfg.global.private_key).toBe(`${DATA}/matrix_key.pem`);
     expect(cfg.media_api.base_path).toBe(`${DATA}/media_store`);
     expect(cfg.global.jetstream.storage_path).toBe(`${DATA}/jetstream`);
-    expect(cfg.global.jetstream.in_memory).toBe(true);
+    expect(cfg.global.jetstream.in_memory).toBe(false);
     expect(cfg.global.jetstream.addresses).toEqual([]);
   });
 
@@ -62,8 +62,10 @@ describe('Dendrite config', () => {
     expect(parse(other).client_api.registration_shared_secret).toBe('another');
   });
 
-  it('turns rate limiting off', () => {
-    expect(cfg.client_api.rate_limiting.enabled).toBe(false);
+  it('keeps the shipped rate limits, bcrypt cost and default room version', () => {
+    expect(cfg.client_api.rate_limiting).toMatchObject({ enabled: true, threshold: 20, cooloff_ms: 500 });
+    expect(cfg.user_api.bcrypt_cost).toBe(10);
+    expect(cfg.room_server.default_room_version).toBeUndefined();
   });
 
   it('federates with the fake server directly: no notary, self-signed TLS accepted', () => {
