@@ -84,6 +84,9 @@ function targetCard(t: TargetReport): string {
   const counts = STATUSES.map((st) => `<li${s[st] === 0 ? ' class="zero"' : ''}>${badge(st)} ${s[st]}</li>`).join('');
   const startup = t.startup ? `<dt>Startup</dt><dd>${esc(formatMs(t.startup.ms))} (${t.startup.cold ? 'cold' : 'warm'})</dd>` : '';
   const deviations = t.deviationsFile ? `<dt>Deviations</dt><dd><code>${esc(t.deviationsFile)}</code></dd>` : '';
+  const limited = t.scenarios.reduce((n, x) => ({ count: n.count + (x.rateLimited?.count ?? 0), waitedMs: n.waitedMs + (x.rateLimited?.waitedMs ?? 0) }), { count: 0, waitedMs: 0 });
+  const rate = limited.count ? `<dt>429s</dt><dd>${limited.count} answered M_LIMIT_EXCEEDED; the suite waited ${esc(formatMs(limited.waitedMs))} as asked</dd>` : '';
+  const versions = `${t.specVersion ? `<dt>Spec</dt><dd>${esc(t.specVersion)}</dd>` : ''}${t.roomVersion ? `<dt>Room version</dt><dd>${esc(t.roomVersion)}</dd>` : ''}`;
   const missing = Object.entries(t.capabilities ?? {}).filter(([, c]) => !c.ok);
   const caps = missing.length ? `<dt>Missing</dt><dd>${missing.map(([k, c]) => `${esc(k)}: ${esc(c.reason ?? '')}`).join('<br>')}</dd>` : '';
   return `<section class="target" data-target="${esc(t.id)}">
@@ -93,7 +96,7 @@ function targetCard(t: TargetReport): string {
 <dt>Kind</dt><dd>${esc(t.kind)}</dd>
 <dt>Homeserver</dt><dd><code>${esc(t.homeserver)}</code></dd>
 <dt>Software</dt><dd>${esc(softwareLabel(t))}</dd>
-${startup}${deviations}${caps}
+${versions}${startup}${deviations}${caps}${rate}
 </dl>
 <ul class="counts">${counts}<li${s.unexpected === 0 ? ' class="zero"' : ''}><span class="badge unexpected-badge">unexpected</span> ${s.unexpected}</li><li>total ${s.total}</li></ul>
 </section>`;

@@ -64,6 +64,7 @@ export const ScenarioResultT = Type.Object(
     message: Type.String({ description: "One line: the verdict's cause." }),
     checks: Type.Array(CheckResultT),
     transcript: Type.Optional(Type.Array(RequestRecordT, { description: 'The requests of a result that is not a plain pass, redacted and cut short.' })),
+    rateLimited: Type.Optional(Type.Object({ count: Count, waitedMs: Millis }, { additionalProperties: false, description: 'The 429s the scenario met, and how long it waited because the server asked.' })),
   },
   { additionalProperties: false },
 );

@@ -83,12 +83,18 @@ export function newRunPrefix(): string {
   return `rc${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * Where the fake federation servers listen and what they are called. On loopback they are named
+ * `localhost:<port>`, not `127.0.0.1:<port>`: a server name that is an IP literal in a blocked range
+ * is refused before any allow list is read (Synapse), while a name resolves and is then allowed.
+ */
 export function federationOptions(opts: CliOptions, io: Io): FederationOptions {
+  const advertised = opts.federationName ?? (opts.federationBind ? undefined : 'localhost');
   return {
     log: io.log,
     ...(opts.federationUrl ? { federationUrl: opts.federationUrl } : {}),
     ...(opts.federationBind ? { bindHost: opts.federationBind } : {}),
-    ...(opts.federationName ? { advertisedHost: opts.federationName } : {}),
+    ...(advertised ? { advertisedHost: advertised } : {}),
   };
 }
 

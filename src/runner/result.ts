@@ -12,6 +12,7 @@ export interface Outcome {
   durationMs?: number;
   httpWaitMs?: number;
   transcript?: RequestRecord[];
+  rateLimited?: { count: number; waitedMs: number };
 }
 
 /** The statuses a scenario may get without surprising anyone. */
@@ -40,6 +41,7 @@ export function resultFor(s: Scenario, outcome: Outcome, deviation?: Deviation):
     message: outcome.message,
     checks: outcome.checks ?? [],
     ...(outcome.transcript?.length ? { transcript: outcome.transcript } : {}),
+    ...(outcome.rateLimited ? { rateLimited: outcome.rateLimited } : {}),
   };
 }
 

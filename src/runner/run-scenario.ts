@@ -26,6 +26,8 @@ export interface ScenarioOutcome {
   durationMs: number;
   httpWaitMs: number;
   transcript?: RequestRecord[];
+  /** 429s the scenario met, and how long it waited because the server asked. */
+  rateLimited?: { count: number; waitedMs: number };
   /** The target did not answer at all (refused, reset, timed out): what the circuit breaker counts. */
   unreachable?: boolean;
 }
@@ -63,6 +65,7 @@ function failureOf(err: unknown): { status: Status; message: string; unreachable
 export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<ScenarioOutcome> {
   const started = performance.now();
   let httpWaitMs = 0;
+  const rateLimited = { count: 0, waitedMs: 0 };
   let ctx: ScenarioContext | undefined;
   // A scenario-local client: the time spent waiting on the server and the requests are its own.
   const api = new MatrixApi({
@@ -70,6 +73,10 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     onExchange: (record, ms) => {
       httpWaitMs += ms;
       ctx?.keep(record);
+    },
+    onRateLimited: (event) => {
+      rateLimited.count += 1;
+      if (event.action === 'retried') rateLimited.waitedMs += event.askedMs ?? 0;
     },
   });
   ctx = new ScenarioContext(scenario, api, deps.registrar, deps.settings);
@@ -102,5 +109,6 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     httpWaitMs: Math.round(httpWaitMs),
     ...(status !== 'pass' ? { transcript: ctx.transcript } : {}),
     ...(failure?.unreachable ? { unreachable: true } : {}),
+    ...(rateLimited.count ? { rateLimited: { count: rateLimited.count, waitedMs: Math.round(rateLimited.waitedMs) } } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { defineStep, Name } from '../kinds.ts';
 import { Expect, judgeOrRequire, requireOk } from '../response.ts';
-import { HarnessError } from '../context.ts';
+import { HarnessError, Unsupported } from '../context.ts';
 import { asObject, truncate } from '../json.ts';
 
 export const createRoom = defineStep({
@@ -31,6 +31,8 @@ export const createRoom = defineStep({
     if (version) body.room_version = version;
     if (args.power_levels) body.power_level_content_override = args.power_levels;
     const res = await creator.createRoom(body);
+    // A room version the server does not offer is not a verdict on it: the scenario cannot run there.
+    if (version && res.status === 400 && asObject(res.json)?.errcode === 'M_UNSUPPORTED_ROOM_VERSION') throw new Unsupported(`the target does not offer room version ${version} (${at.where})`);
     judgeOrRequire(ctx, at, res, args.expect, `creating room ${name}`);
     const roomId = asObject(res.json)?.room_id;
     if (typeof roomId !== 'string') throw new HarnessError(`creating room ${name}: no room_id in ${truncate(res.text, 200)}`, res.record);

@@ -13,6 +13,7 @@ import { ban } from './ban.ts';
 import { send } from './send.ts';
 import { react } from './react.ts';
 import { receipt } from './receipt.ts';
+import { receiptBurst } from './receipt-burst.ts';
 import { readMarkers } from './read-markers.ts';
 import { accountData } from './account-data.ts';
 import { request } from './request.ts';
@@ -27,7 +28,7 @@ import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
 
 export const STEPS = [
-  createRoom, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
+  createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote,
 ] as const;
 
