@@ -61,6 +61,7 @@ export const ScenarioResultT = Type.Object(
     unexpected: Type.Boolean({ description: "Whether status differs from what is expected (the deviation's, else the level's default)." }),
     durationMs: Millis,
     httpWaitMs: Millis,
+    deadlineWaitMs: Type.Optional(Type.Number({ minimum: 0, description: 'Time spent running out wait deadlines (no evidence came first).' })),
     message: Type.String({ description: "One line: the verdict's cause." }),
     checks: Type.Array(CheckResultT),
     transcript: Type.Optional(Type.Array(RequestRecordT, { description: 'The requests of a result that is not a plain pass, redacted and cut short.' })),

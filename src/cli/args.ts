@@ -65,6 +65,8 @@ Run:
   --concurrency N             scenarios at once (default 8)
   --sync-timeout MS           deadline of one sync wait (default 15000)
   --runs N                    (bench) number of suite runs to time (default 1)
+  --concurrency-curve N,N...  (bench) one run at each concurrency, e.g. 1,2,4,8,16
+  --skip-startup              (bench) do not time Synapse's cold and warm starts
 
 Limits (a broken or hostile target never hangs the run; the reports of what ran are written):
   --request-timeout MS        deadline of one request, headers and body (default 30000)
@@ -138,6 +140,8 @@ export interface CliOptions {
   concurrency: number;
   syncTimeoutMs: number;
   runs: number;
+  concurrencyCurve: number[];
+  benchSkipStartup: boolean;
   requestTimeoutMs: number;
   maxBodyBytes: number;
   runTimeoutMs: number;
@@ -193,6 +197,8 @@ export function parseCli(argv: string[]): CliOptions {
         concurrency: { type: 'string' },
         'sync-timeout': { type: 'string' },
         runs: { type: 'string' },
+        'concurrency-curve': { type: 'string' },
+        'skip-startup': { type: 'boolean' },
         'request-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'run-timeout': { type: 'string' },
@@ -273,6 +279,8 @@ export function parseCli(argv: string[]): CliOptions {
     concurrency: positiveInt('concurrency', v.concurrency, 8),
     syncTimeoutMs: positiveInt('sync-timeout', v['sync-timeout'], 15_000),
     runs: positiveInt('runs', v.runs, 1),
+    concurrencyCurve: (v['concurrency-curve'] ?? '').split(',').filter(Boolean).map((n) => positiveInt('concurrency-curve', n.trim(), 1)),
+    benchSkipStartup: v['skip-startup'] ?? false,
     requestTimeoutMs: positiveInt('request-timeout', v['request-timeout'], 30_000),
     maxBodyBytes: byteSize(v['max-body']),
     runTimeoutMs: positiveInt('run-timeout', v['run-timeout'], 3_600_000),

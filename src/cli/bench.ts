@@ -1,13 +1,15 @@
-// `npm run bench`: start-up costs and the suite's own speed. A benchmark to read, not a timed test.
+// `npm run bench`: start-up costs, and the suite's speed measured against its limit, the CPU the
+// server itself needs. A benchmark to read, not a timed test.
 import { resolve } from 'node:path';
 import type { CliOptions } from './args.ts';
 import { deviationsFileFor, specFor, startTarget } from './targets.ts';
 import { runSuite } from './run-suite.ts';
 import { checkRegistration, federationOptions, loadSelection, makePlan, newRunPrefix, planFor, type Io } from './run.ts';
-import { prepareFederation } from '../targets/federation-access.ts';
 import { loadDeviations } from '../runner/deviations.ts';
 import { probeCapabilities } from '../targets/capabilities.ts';
+import { prepareFederation } from '../targets/federation-access.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
+import { CpuMeter, formatCpuReport, formatSlowestTable } from '../bench/index.ts';
 import type { Capability } from '../scenario/types.ts';
 
 function pct(sorted: number[], p: number): number {
@@ -24,46 +26,56 @@ async function timeStart(reportDir: string, log: (l: string) => void, version: s
   return ms;
 }
 
+async function startupLines(opts: CliOptions, reportDir: string, io: Io): Promise<string[]> {
+  // Warm-up start: installs Synapse and builds the database template if this machine lacks them.
+  await timeStart(reportDir, io.log, opts.synapseVersion, false);
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) cold.push(await timeStart(reportDir, io.log, opts.synapseVersion, true));
+  for (let i = 0; i < 3; i++) warm.push(await timeStart(reportDir, io.log, opts.synapseVersion, false));
+  return [
+    'Synapse start-up, process start to /_matrix/client/versions answering (3 starts each):',
+    `  cold, fresh database (schema migration): ${cold.map(seconds).join(', ')}`,
+    `  warm, from the cached database template: ${warm.map(seconds).join(', ')}`,
+  ];
+}
+
 export async function runBench(opts: CliOptions, io: Io): Promise<number> {
   const reportDir = resolve(opts.reportDir, 'bench');
-  const lines: string[] = [];
   const ref = opts.targets[0]!;
-  if (ref.kind === 'synapse') {
-    // Warm-up start: installs Synapse and builds the database template if this machine lacks them.
-    await timeStart(reportDir, io.log, opts.synapseVersion, false);
-    const cold: number[] = [];
-    const warm: number[] = [];
-    for (let i = 0; i < 3; i++) cold.push(await timeStart(reportDir, io.log, opts.synapseVersion, true));
-    for (let i = 0; i < 3; i++) warm.push(await timeStart(reportDir, io.log, opts.synapseVersion, false));
-    lines.push('Synapse start-up, process start to /_matrix/client/versions answering (3 starts each):');
-    lines.push(`  cold, fresh database (schema migration): ${cold.map(seconds).join(', ')}`);
-    lines.push(`  warm, from the cached database template: ${warm.map(seconds).join(', ')}`);
-  }
+  const lines = ref.kind === 'synapse' && !opts.benchSkipStartup ? await startupLines(opts, reportDir, io) : [];
   const { scenarios, rules, selected } = loadSelection(opts);
   const file = deviationsFileFor(opts, ref);
   const deviations = file ? loadDeviations(file, new Set(scenarios.map((s) => s.id))) : undefined;
   const target = await startTarget(opts, ref, { reportDir, log: io.log });
   try {
     const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
-    const runPrefix = newRunPrefix();
-    const probe = await checkRegistration(opts, target, runPrefix);
+    const probe = await checkRegistration(opts, target, newRunPrefix());
     const serverName = target.serverName ?? probe.userId.slice(probe.userId.indexOf(':') + 1);
     const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
     const caps = await probeCapabilities(target, needed, fed?.state);
     const { runnable } = planFor(selected, specFor(opts, target), caps);
-    for (let i = 0; i < opts.runs; i++) {
-      const run = await runSuite(makePlan(opts, target, runnable, rules, deviations, { runPrefix: newRunPrefix(), ...(fed?.access ? { federation: fed.access } : {}) }), { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, out: () => {} });
+    const levels = opts.concurrencyCurve.length ? opts.concurrencyCurve : Array.from({ length: opts.runs }, () => opts.concurrency);
+    const curve: string[] = [];
+    for (const [i, concurrency] of levels.entries()) {
+      const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix: newRunPrefix(), ...(fed?.access ? { federation: fed.access } : {}) });
+      // The server's whole process tree against this process's (the harness, its vitest worker
+      // and the fake servers): the run's wall time is compared with the server's own work.
+      const meter = CpuMeter.start({ ...(target.pid !== undefined ? { serverPid: target.pid } : {}) });
+      const run = await runSuite(plan, { concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: () => {} });
+      const cpu = meter.stop();
       const ran = [...run.results.values()];
       const durations = ran.map((r) => r.durationMs).sort((a, b) => a - b);
-      const total = ran.reduce((a, r) => a + r.durationMs, 0);
-      const http = ran.reduce((a, r) => a + r.httpWaitMs, 0);
-      const slowest = [...ran].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3);
-      lines.push(`suite run ${i + 1}: ${ran.length} scenarios, wall ${seconds(run.wallMs)} at concurrency ${opts.concurrency}`);
+      lines.push(`suite run ${i + 1}: ${ran.length} scenarios at concurrency ${concurrency}`);
+      lines.push(`  ${formatCpuReport(cpu)}`);
       lines.push(`  per scenario: p50 ${pct(durations, 50)} ms, p95 ${pct(durations, 95)} ms, max ${durations[durations.length - 1] ?? 0} ms`);
-      lines.push(`  slowest: ${slowest.map((r) => `${r.id} ${r.durationMs} ms`).join('; ')}`);
-      lines.push(`  harness share outside HTTP waits: ${total ? (((total - http) / total) * 100).toFixed(1) : '0'}% of scenario time`);
+      lines.push(`  deadlines waited out: ${ran.filter((r) => r.deadlineWaitMs).length} scenario(s), ${seconds(ran.reduce((a, r) => a + (r.deadlineWaitMs ?? 0), 0))} in all`);
       lines.push(`  unexpected verdicts: ${ran.filter((r) => r.unexpected).length}`);
+      lines.push('  slowest scenarios, and where their time went:');
+      lines.push(formatSlowestTable(ran.map((r) => ({ id: r.id, durationMs: r.durationMs, httpWaitMs: r.httpWaitMs, ...(r.deadlineWaitMs ? { deadlineWaitMs: r.deadlineWaitMs } : {}) })), 5).split('\n').map((l) => `    ${l}`).join('\n'));
+      curve.push(`  ${String(concurrency).padStart(3)} at once: wall ${seconds(cpu.wallMs)}, server CPU ${seconds(cpu.serverCpuMs)}, wall ÷ server CPU ${cpu.wallPerServerCpu?.toFixed(2) ?? 'n/a'}×, harness share ${cpu.harnessShare === null ? 'n/a' : `${(cpu.harnessShare * 100).toFixed(1)}%`}`);
     }
+    if (opts.concurrencyCurve.length) lines.push('concurrency curve:', ...curve);
   } finally {
     await target.stop();
   }

@@ -75,6 +75,8 @@ export class ScenarioContext implements Resolver {
   /** The failed precondition that stopped the scenario. */
   blocked?: CheckResult;
   readonly transcript: RequestRecord[] = [];
+  /** Milliseconds waits spent running out their deadline (the benchmark's "waiting for a deadline"). */
+  deadlineWaitMs = 0;
   /** Always-on problems already reported, so that one broken shape is reported once. */
   private readonly reported = new Set<string>();
   private txn = 0;

@@ -13,6 +13,7 @@ export interface Outcome {
   httpWaitMs?: number;
   transcript?: RequestRecord[];
   rateLimited?: { count: number; waitedMs: number };
+  deadlineWaitMs?: number;
 }
 
 /** The statuses a scenario may get without surprising anyone. */
@@ -42,6 +43,7 @@ export function resultFor(s: Scenario, outcome: Outcome, deviation?: Deviation):
     checks: outcome.checks ?? [],
     ...(outcome.transcript?.length ? { transcript: outcome.transcript } : {}),
     ...(outcome.rateLimited ? { rateLimited: outcome.rateLimited } : {}),
+    ...(outcome.deadlineWaitMs ? { deadlineWaitMs: outcome.deadlineWaitMs } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface ScenarioOutcome {
   durationMs: number;
   httpWaitMs: number;
   transcript?: RequestRecord[];
+  /** Milliseconds spent running out wait deadlines. */
+  deadlineWaitMs?: number;
   /** 429s the scenario met, and how long it waited because the server asked. */
   rateLimited?: { count: number; waitedMs: number };
   /** The target did not answer at all (refused, reset, timed out): what the circuit breaker counts. */
@@ -109,6 +111,7 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     httpWaitMs: Math.round(httpWaitMs),
     ...(status !== 'pass' ? { transcript: ctx.transcript } : {}),
     ...(failure?.unreachable ? { unreachable: true } : {}),
+    ...(ctx.deadlineWaitMs ? { deadlineWaitMs: Math.round(ctx.deadlineWaitMs) } : {}),
     ...(rateLimited.count ? { rateLimited: { count: rateLimited.count, waitedMs: Math.round(rateLimited.waitedMs) } } : {}),
   };
 }

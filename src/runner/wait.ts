@@ -81,8 +81,12 @@ export async function waitUntil<S extends StreamName>(ctx: ScenarioContext, at: 
 
   try {
     while (pendingEvents.length || pendingState.length) {
+      const asked = performance.now();
       const item = await stream.next(deadline);
-      if (item === undefined) break;
+      if (item === undefined) {
+        ctx.deadlineWaitMs += performance.now() - asked;
+        break;
+      }
       items.push(item);
       const n = items.length;
       const label = stream.label(item, n, Math.round(performance.now() - started));
