@@ -15,6 +15,7 @@ const plan = inject('rcPlan');
 // The worker is a process of its own: its console, its limits and its secrets are set up here too.
 installOutputRedaction();
 if (plan.target.registration.mode === 'shared-secret') addSecret(plan.target.registration.sharedSecret);
+if (plan.target.appservice) for (const t of [plan.target.appservice.asToken, plan.target.appservice.observerToken]) addSecret(t);
 setHttpLimits({ requestTimeoutMs: plan.limits.requestTimeoutMs, maxBodyBytes: plan.limits.maxBodyBytes });
 const rules = new Map(plan.rules.map((r) => [r.id, r]));
 const api = new MatrixApi({ baseUrl: plan.target.baseUrl, pathVersion: plan.target.pathVersion });
@@ -23,6 +24,7 @@ const settings = {
   ...plan.settings,
   ...(plan.target.serverName ? { serverName: plan.target.serverName } : {}),
   ...(plan.target.federation ? { federation: plan.target.federation } : {}),
+  ...(plan.target.appservice ? { appservice: plan.target.appservice } : {}),
   ruleLevels: new Map(plan.rules.map((r) => [r.id, r.level])),
 };
 

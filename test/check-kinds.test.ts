@@ -7,6 +7,9 @@ import type { CheckValue } from '../src/runner/kinds.ts';
 import { evalCheck, evalWindow, syncWith, receiptEv, txn, receiptEdu, ROOM, NOW } from './support/checks.ts';
 
 const read = (user: string, event = '$e1', data: object = { ts: NOW }) => receiptEv({ [event]: { 'm.read': { [user]: data } } });
+/** A transaction pushed to the suite's application service (already reduced to the scenario's rooms). */
+const asTxn = (ephemeral: Record<string, unknown>[], events: Record<string, unknown>[] = []) => ({ seq: 0, txnId: 't1', receivedAt: NOW, ephemeralKey: 'ephemeral', hasEvents: true, ephemeral, events, repeats: 0, alteredOnRepeat: false, auth: 'header' });
+const asRead = (user: string, roomId?: string) => ({ ...read(user), ...(roomId ? { room_id: roomId } : {}) });
 const withAccountData = (type: string, eventId: string) => syncWith([], { account_data: { events: [{ type, content: { event_id: eventId } }] } });
 
 interface Case {
@@ -40,6 +43,10 @@ const CASES: Record<CheckKindName, Case> = {
   edu_receipt: { check: { edu_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: 3 })), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
   no_edu_receipt: { check: { no_edu_receipt: { user: 'bob' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@carol:hs', ['$e1'])) },
   no_edu_receipt_type: { check: { no_edu_receipt_type: { type: 'm.read.private' } }, wrong: txn(receiptEdu(ROOM, 'm.read.private', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
+  // Without its top-level room_id the receipt is misfiled, which is final (R-AS-01).
+  as_receipt: { check: { as_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: asTxn([asRead('@bob:hs')]), right: asTxn([asRead('@bob:hs', ROOM)]) },
+  no_as_receipt: { check: { no_as_receipt: { user: 'bob' } }, wrong: asTxn([asRead('@bob:hs', ROOM)]), right: asTxn([asRead('@carol:hs', ROOM)]) },
+  as_event: { check: { as_event: { event: 'e1' } }, wrong: asTxn([], [{ event_id: '$e2', room_id: ROOM }]), right: asTxn([], [{ event_id: '$e1', room_id: ROOM }]) },
 };
 
 describe('every check kind fails on a wrong item and holds on a right one', () => {

@@ -107,6 +107,7 @@ export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scena
       registration: target.registration,
       ...(target.serverName ? { serverName: target.serverName } : {}),
       ...(extra.federation ? { federation: extra.federation } : {}),
+      ...(target.appservice ? { appservice: target.appservice } : {}),
     },
     settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs), ...(extra.roomVersion ? { roomVersion: extra.roomVersion } : {}) },
     limits: { requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes, maxTargetFailures: opts.maxTargetFailures },

@@ -7,6 +7,7 @@ import type { CheckResult, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { FakeHomeserver } from '../federation/fake-server.ts';
 import type { FederationAccess } from '../targets/federation-access.ts';
+import type { AppServiceAccess } from '../appservice/access.ts';
 import type { Level } from '../verdict.ts';
 import type { Resolver } from './resolver.ts';
 import type { ThreadWant } from './receipts.ts';
@@ -28,6 +29,8 @@ export interface RunSettings {
   roomVersion?: string;
   /** How the fake federation servers reach the target (the client URL when not given). */
   federation?: FederationAccess;
+  /** The suite's application service on the target, when it has one. */
+  appservice?: AppServiceAccess;
 }
 
 /** The harness or the target broke: the scenario's status is error, not a verdict. */
@@ -66,8 +69,8 @@ export class ScenarioContext implements Resolver {
   readonly users = new Map<string, MatrixUser>();
   readonly rooms = new Map<string, string>();
   readonly events = new Map<string, string>();
-  /** Stream positions: each actor's next_batch, and the index of the next EDU to read. */
-  readonly positions = { sync: new Map<string, string>(), edus: 0 };
+  /** Stream positions: each actor's next_batch, the index of the next EDU and of the next AS transaction to read. */
+  readonly positions = { sync: new Map<string, string>(), edus: 0, appservice: 0 };
   readonly fed: FederationState = { held: new Map(), log: [], txnIds: new Map() };
   /** Each actor's sentinel room: where it posts receipts that settle a wait (streams/sync.ts). */
   readonly sentinelRooms = new Map<string, string>();

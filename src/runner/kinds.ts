@@ -5,7 +5,7 @@
 // lacks any of them.
 import Type, { type Static, type TSchema } from 'typebox';
 import type { Capability } from '../scenario/types.ts';
-import type { EduTxn, SyncItem } from './streams/items.ts';
+import type { AsTxn, EduTxn, SyncItem } from './streams/items.ts';
 import type { ScenarioContext } from './context.ts';
 import type { Resolver } from './resolver.ts';
 
@@ -74,6 +74,8 @@ export function defineStep<const K extends string, S extends TSchema>(def: StepK
 export interface StreamItems {
   sync: SyncItem;
   edus: EduTxn;
+  /** The transactions the target pushes to the suite's application service. */
+  appservice: AsTxn;
 }
 export type StreamName = keyof StreamItems;
 

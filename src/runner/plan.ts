@@ -7,6 +7,7 @@ import type { RuleInfo, ScenarioResult } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Deviation } from './deviations.ts';
 import type { FederationAccess } from '../targets/federation-access.ts';
+import type { AppServiceAccess } from '../appservice/access.ts';
 
 export interface RunPlan {
   target: {
@@ -16,6 +17,8 @@ export interface RunPlan {
     serverName?: string;
     /** How the fake federation servers reach the target, when the probe found they can. */
     federation?: FederationAccess;
+    /** The suite's application service, when the target registered it (its tokens are secrets). */
+    appservice?: AppServiceAccess;
   };
   settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number; roomVersion?: string };
   /** Per-request limits, and how many scenarios in a row may find the target unreachable. */

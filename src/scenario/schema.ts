@@ -22,7 +22,7 @@ export function makeAjv(): Ajv2020 {
 const ajv = makeAjv();
 const cache = new Map<string, ValidateFunction>();
 
-export type WireSchema = 'empty-response' | 'error' | 'm.fully_read' | 'm.receipt-edu' | 'm.receipt' | 'read-markers-request' | 'receipt-request';
+export type WireSchema = 'empty-response' | 'error' | 'm.fully_read' | 'm.receipt-as' | 'm.receipt-edu' | 'm.receipt' | 'read-markers-request' | 'receipt-request';
 export type FormatSchema = 'compliance' | 'rules' | 'deviations';
 
 function load(file: string): ValidateFunction {

@@ -26,7 +26,9 @@ async function guest(t: TargetHandle): Promise<CapabilityState> {
 const PROBES: Record<Exclude<Capability, 'federation'>, (t: TargetHandle) => Promise<CapabilityState>> = {
   guest,
   admin: async (t) => (t.registration.mode === 'shared-secret' ? { ok: true } : { ok: false, reason: 'no shared secret: the admin API cannot be used' }),
-  appservice: async () => ({ ok: false, reason: 'the target does not register the suite as an application service' }),
+  // A registration lives in the homeserver's own config files, read at start: only a target the
+  // suite starts itself (synapse, dendrite) can add one, and those declare the capability.
+  appservice: async () => ({ ok: false, reason: "the suite's application service is registered only in the homeservers it starts itself (synapse, dendrite)" }),
 };
 
 /**

@@ -11,6 +11,7 @@ import { startLocalServer, localServerHandle, type Started } from './local-serve
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
 import { freePort } from './ports.ts';
 import { fetchSoftware } from './software.ts';
+import { startLocalAppService, checkAppService, withAppService, type LocalAppService } from '../appservice/setup.ts';
 
 const run = promisify(execFile);
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -97,6 +98,8 @@ export interface DendriteConfigValues {
   serverName: string;
   dataDir: string;
   registrationSharedSecret: string;
+  /** Application-service registration files (app_service_api.config_files). */
+  appserviceFiles?: string[];
 }
 
 /** Fills fixtures/dendrite/dendrite.yaml; an unknown placeholder is a bug in the template. */
@@ -106,6 +109,7 @@ export function renderDendriteConfig(values: DendriteConfigValues): string {
     server_name: values.serverName,
     data_dir: values.dataDir,
     registration_shared_secret: values.registrationSharedSecret,
+    appservice_config_files: JSON.stringify(values.appserviceFiles ?? []),
   };
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const v = map[key];
@@ -115,9 +119,9 @@ export function renderDendriteConfig(values: DendriteConfigValues): string {
 }
 
 /** Writes the config and a fresh signing key into the (empty) data directory. */
-async function prepareDataDir(bin: string, dataDir: string, sharedSecret: string): Promise<string> {
+async function prepareDataDir(bin: string, dataDir: string, sharedSecret: string, appserviceFile: string): Promise<string> {
   const configPath = join(dataDir, 'dendrite.yaml');
-  writeFileSync(configPath, renderDendriteConfig({ serverName: DENDRITE_SERVER_NAME, dataDir, registrationSharedSecret: sharedSecret }));
+  writeFileSync(configPath, renderDendriteConfig({ serverName: DENDRITE_SERVER_NAME, dataDir, registrationSharedSecret: sharedSecret, appserviceFiles: [appserviceFile] }));
   mkdirSync(join(dataDir, 'media_store'), { recursive: true });
   mkdirSync(join(dataDir, 'jetstream'), { recursive: true });
   try {
@@ -163,17 +167,22 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
   const logFile = join(logDir, 'dendrite.log');
   rmSync(logFile, { force: true });
   let s: Started;
+  let service: LocalAppService | undefined;
   try {
-    const configPath = await prepareDataDir(bin, dataDir, sharedSecret);
+    // The receiver listens before Dendrite starts: the registration names its port.
+    service = await startLocalAppService(dataDir, opts.log);
+    const configPath = await prepareDataDir(bin, dataDir, sharedSecret, service.file);
     const port = await freePort();
     opts.log(`starting Dendrite ${version} on 127.0.0.1:${port} (log: ${logFile})`);
     s = await startDendrite(bin, dataDir, configPath, port, logFile);
   } catch (err) {
+    await service?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   opts.log(`Dendrite ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  return localServerHandle({
+  const appservice = await checkAppService(s.baseUrl, service, opts.log);
+  const handle = localServerHandle({
     name: 'Dendrite',
     started: s,
     logFile,
@@ -184,6 +193,9 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
     registration: { mode: 'shared-secret', sharedSecret },
     software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Dendrite', version },
     startup: { ms: Math.round(s.ms), cold: true },
-    secrets: [sharedSecret],
+    secrets: [sharedSecret, ...service.secrets],
+    capabilities: { appservice },
+    ...(appservice.ok ? { appservice: service.access } : {}),
   });
+  return withAppService(handle, service);
 }

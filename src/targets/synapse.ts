@@ -11,6 +11,7 @@ import { cacheDir } from './cache.ts';
 import { startLocalServer, localServerHandle, type Started } from './local-server.ts';
 import { TargetError, type TargetHandle, type TargetOptions } from './target.ts';
 import { fetchSoftware } from './software.ts';
+import { startLocalAppService, checkAppService, withAppService, type LocalAppService } from '../appservice/setup.ts';
 
 const run = promisify(execFile);
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -68,7 +69,7 @@ export async function ensureSynapseInstalled(version: string, log: (l: string) =
   return venv;
 }
 
-function renderConfig(dataDir: string, port: number, secrets: { registration: string; macaroon: string; form: string }): void {
+function renderConfig(dataDir: string, port: number, secrets: { registration: string; macaroon: string; form: string }, appserviceFile?: string): void {
   const template = readFileSync(join(projectRoot, 'fixtures/synapse/homeserver.yaml'), 'utf8');
   const values: Record<string, string> = {
     server_name: SERVER_NAME,
@@ -83,7 +84,9 @@ function renderConfig(dataDir: string, port: number, secrets: { registration: st
     if (v === undefined) throw new Error(`homeserver.yaml template: unknown placeholder ${key}`);
     return v;
   });
-  writeFileSync(join(dataDir, 'homeserver.yaml'), rendered);
+  // The container target shares the template, so the application service is added here, not in it.
+  const appservice = appserviceFile ? `\n# The suite's application service (src/appservice/), registered for this run only.\napp_service_config_files: [${JSON.stringify(appserviceFile)}]\n` : '';
+  writeFileSync(join(dataDir, 'homeserver.yaml'), rendered + appservice);
   copyFileSync(join(projectRoot, 'fixtures/synapse/log.config'), join(dataDir, 'log.config'));
   // Synapse's key file format: "<algorithm> <version> <unpadded base64 seed>".
   const seed = randomBytes(32).toString('base64').replace(/=+$/, '');
@@ -143,19 +146,24 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
   if (template) copyFileSync(template, join(dataDir, 'homeserver.db'));
   const port = await freePort();
   const secrets = { registration: randomBytes(24).toString('hex'), macaroon: randomBytes(24).toString('hex'), form: randomBytes(24).toString('hex') };
-  renderConfig(dataDir, port, secrets);
   const logFile = join(logDir, 'synapse.log');
   rmSync(logFile, { force: true });
-  opts.log(`starting Synapse ${version} on 127.0.0.1:${port} (log: ${logFile})`);
   let s: Started;
+  let service: LocalAppService | undefined;
   try {
+    // The receiver listens before Synapse starts: the registration names its port.
+    service = await startLocalAppService(dataDir, opts.log);
+    renderConfig(dataDir, port, secrets, service.file);
+    opts.log(`starting Synapse ${version} on 127.0.0.1:${port} (log: ${logFile})`);
     s = await startSynapse(venv, dataDir, port, logFile);
   } catch (err) {
+    await service?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  return localServerHandle({
+  const appservice = await checkAppService(s.baseUrl, service, opts.log);
+  const handle = localServerHandle({
     name: 'Synapse',
     started: s,
     logFile,
@@ -166,6 +174,9 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
     registration: { mode: 'shared-secret', sharedSecret: secrets.registration },
     software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Synapse', version },
     startup: opts.fresh ? { ms: Math.round(s.ms), cold: true } : coldMs !== undefined ? { ms: Math.round(coldMs), cold: true } : { ms: Math.round(s.ms), cold: false },
-    secrets: [secrets.registration, secrets.macaroon, secrets.form],
+    secrets: [secrets.registration, secrets.macaroon, secrets.form, ...service.secrets],
+    capabilities: { appservice },
+    ...(appservice.ok ? { appservice: service.access } : {}),
   });
+  return withAppService(handle, service);
 }

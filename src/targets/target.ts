@@ -2,6 +2,7 @@
 import type { RegistrationConfig } from '../client/register.ts';
 import type { TargetReport } from '../model.ts';
 import type { Capability } from '../scenario/types.ts';
+import type { AppServiceAccess } from '../appservice/access.ts';
 
 export interface TargetHandle {
   id: string;
@@ -22,6 +23,8 @@ export interface TargetHandle {
   secrets: string[];
   /** Capabilities the target declares itself (a local target knows what its config enables). */
   capabilities?: Partial<Record<Capability, { ok: boolean; reason?: string }>>;
+  /** The suite's application service, when the target registered it (local targets only). */
+  appservice?: AppServiceAccess;
   /** Why the target is no longer usable, or null while it is. */
   failure(): string | null;
   stop(): Promise<void>;

@@ -21,11 +21,15 @@ import { onlyReceipts } from './only-receipts.ts';
 import { eduReceipt } from './edu-receipt.ts';
 import { noEduReceipt } from './no-edu-receipt.ts';
 import { noEduReceiptType } from './no-edu-receipt-type.ts';
+import { asReceipt } from './as-receipt.ts';
+import { noAsReceipt } from './no-as-receipt.ts';
+import { asEvent } from './as-event.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
   unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts,
   eduReceipt, noEduReceipt, noEduReceiptType,
+  asReceipt, noAsReceipt, asEvent,
 ] as const;
 
 export type CheckKindName = (typeof CHECKS)[number]['kind'];

@@ -26,10 +26,13 @@ import { injectReceipt } from './inject-receipt.ts';
 import { injectEdu } from './inject-edu.ts';
 import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
+import { appserviceUser } from './appservice-user.ts';
+import { appserviceUntil } from './appservice-until.ts';
 
 export const STEPS = [
   createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote,
+  appserviceUser, appserviceUntil,
 ] as const;
 
 /** One of these kinds, by reference into the scenario schema's $defs. */

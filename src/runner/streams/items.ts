@@ -10,3 +10,6 @@ export interface EduTxn {
   origin: string;
   edus: { edu_type: string; content: unknown }[];
 }
+
+/** One transaction the target pushed to the suite's application service, reduced to the scenario's rooms. */
+export type { ObservedTxn as AsTxn } from '../../appservice/access.ts';
