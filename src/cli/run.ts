@@ -140,7 +140,7 @@ function skippedAll(selected: readonly Scenario[], status: 'skip' | 'unsupported
 async function runTarget(opts: CliOptions, ref: TargetRef, selected: readonly Scenario[], rules: RuleInfo[], deviations: Deviations | undefined, reportDir: string, io: Io): Promise<TargetRun | number> {
   let target: TargetHandle;
   try {
-    target = await startTarget(opts, ref, { reportDir, log: io.log });
+    target = await startTarget(opts, ref, { reportDir, log: io.log, appservice: selected.some((s) => s.needs.includes('appservice')) });
   } catch (err) {
     if (!(err instanceof ContainerRuntimeUnavailable)) throw err;
     // No container runtime here: say so loudly and mark every scenario skipped, never passed.

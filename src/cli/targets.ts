@@ -17,6 +17,8 @@ import type { CliOptions, TargetRef } from './args.ts';
 export interface StartContext {
   reportDir: string;
   log: (line: string) => void;
+  /** Whether a selected scenario needs the suite's application service registered. */
+  appservice?: boolean;
 }
 
 export interface TargetEntry {

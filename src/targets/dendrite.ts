@@ -119,9 +119,9 @@ export function renderDendriteConfig(values: DendriteConfigValues): string {
 }
 
 /** Writes the config and a fresh signing key into the (empty) data directory. */
-async function prepareDataDir(bin: string, dataDir: string, sharedSecret: string, appserviceFile: string): Promise<string> {
+async function prepareDataDir(bin: string, dataDir: string, sharedSecret: string, appserviceFile: string | undefined): Promise<string> {
   const configPath = join(dataDir, 'dendrite.yaml');
-  writeFileSync(configPath, renderDendriteConfig({ serverName: DENDRITE_SERVER_NAME, dataDir, registrationSharedSecret: sharedSecret, appserviceFiles: [appserviceFile] }));
+  writeFileSync(configPath, renderDendriteConfig({ serverName: DENDRITE_SERVER_NAME, dataDir, registrationSharedSecret: sharedSecret, appserviceFiles: appserviceFile ? [appserviceFile] : [] }));
   mkdirSync(join(dataDir, 'media_store'), { recursive: true });
   mkdirSync(join(dataDir, 'jetstream'), { recursive: true });
   try {
@@ -169,9 +169,10 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
   let s: Started;
   let service: LocalAppService | undefined;
   try {
-    // The receiver listens before Dendrite starts: the registration names its port.
-    service = await startLocalAppService(dataDir, opts.log);
-    const configPath = await prepareDataDir(bin, dataDir, sharedSecret, service.file);
+    // The receiver listens before Dendrite starts: the registration names its port. Only a run
+    // that needs it registers it.
+    if (opts.appservice !== false) service = await startLocalAppService(dataDir, opts.log);
+    const configPath = await prepareDataDir(bin, dataDir, sharedSecret, service?.file);
     const port = await freePort();
     opts.log(`starting Dendrite ${version} on 127.0.0.1:${port} (log: ${logFile})`);
     s = await startDendrite(bin, dataDir, configPath, port, logFile);
@@ -181,7 +182,7 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
     throw err;
   }
   opts.log(`Dendrite ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  const appservice = await checkAppService(s.baseUrl, service, opts.log);
+  const appservice = service ? await checkAppService(s.baseUrl, service, opts.log) : { ok: false, reason: 'not registered: no selected scenario needs it' };
   const handle = localServerHandle({
     name: 'Dendrite',
     started: s,
@@ -193,9 +194,9 @@ export async function startDendriteTarget(opts: DendriteOptions): Promise<Target
     registration: { mode: 'shared-secret', sharedSecret },
     software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Dendrite', version },
     startup: { ms: Math.round(s.ms), cold: true },
-    secrets: [sharedSecret, ...service.secrets],
+    secrets: [sharedSecret, ...(service?.secrets ?? [])],
     capabilities: { appservice },
-    ...(appservice.ok ? { appservice: service.access } : {}),
+    ...(service && appservice.ok ? { appservice: service.access } : {}),
   });
-  return withAppService(handle, service);
+  return service ? withAppService(handle, service) : handle;
 }

@@ -151,9 +151,10 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
   let s: Started;
   let service: LocalAppService | undefined;
   try {
-    // The receiver listens before Synapse starts: the registration names its port.
-    service = await startLocalAppService(dataDir, opts.log);
-    renderConfig(dataDir, port, secrets, service.file);
+    // The receiver listens before Synapse starts: the registration names its port. Only a run
+    // that needs it registers it: an application service costs the server work on every receipt.
+    if (opts.appservice !== false) service = await startLocalAppService(dataDir, opts.log);
+    renderConfig(dataDir, port, secrets, service?.file);
     opts.log(`starting Synapse ${version} on 127.0.0.1:${port} (log: ${logFile})`);
     s = await startSynapse(venv, dataDir, port, logFile);
   } catch (err) {
@@ -162,7 +163,7 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
     throw err;
   }
   opts.log(`Synapse ready in ${(s.ms / 1000).toFixed(1)} s (pid ${s.proc.pid})`);
-  const appservice = await checkAppService(s.baseUrl, service, opts.log);
+  const appservice = service ? await checkAppService(s.baseUrl, service, opts.log) : { ok: false, reason: 'not registered: no selected scenario needs it' };
   const handle = localServerHandle({
     name: 'Synapse',
     started: s,
@@ -174,9 +175,9 @@ export async function startSynapseTarget(opts: SynapseOptions): Promise<TargetHa
     registration: { mode: 'shared-secret', sharedSecret: secrets.registration },
     software: (await fetchSoftware(s.baseUrl)) ?? { name: 'Synapse', version },
     startup: opts.fresh ? { ms: Math.round(s.ms), cold: true } : coldMs !== undefined ? { ms: Math.round(coldMs), cold: true } : { ms: Math.round(s.ms), cold: false },
-    secrets: [secrets.registration, secrets.macaroon, secrets.form, ...service.secrets],
+    secrets: [secrets.registration, secrets.macaroon, secrets.form, ...(service?.secrets ?? [])],
     capabilities: { appservice },
-    ...(appservice.ok ? { appservice: service.access } : {}),
+    ...(service && appservice.ok ? { appservice: service.access } : {}),
   });
-  return withAppService(handle, service);
+  return service ? withAppService(handle, service) : handle;
 }

@@ -40,6 +40,8 @@ export class TargetError extends Error {
 
 export interface TargetOptions {
   reportDir: string;
+  /** Whether to register the suite's application service (only runs that need it do). */
+  appservice?: boolean;
   /** Prints progress lines for the operator. */
   log: (line: string) => void;
 }
