@@ -5,10 +5,7 @@ import { ScenarioError } from '../scenario/loader.ts';
 import { TargetError } from '../targets/target.ts';
 import { inSpecRange } from '../runner/selection.ts';
 import { cmdRun, loadSelection, EXIT, type Io } from './run.ts';
-import { runBench } from './bench.ts';
 import { specFor } from './targets.ts';
-import { runDiff } from './diff.ts';
-import { parseLoadOptions, runLoad } from '../load/index.ts';
 import { addSecret, installOutputRedaction, safeText } from '../safety/redaction.ts';
 import { InputError, capProblems } from '../safety/input-error.ts';
 import { setHttpLimits } from '../client/limits.ts';
@@ -40,6 +37,8 @@ function cmdLint(opts: CliOptions): number {
 }
 
 async function runLoadCommand(argv: string[]): Promise<number> {
+  // Commands load what they need when they run: `--help` and a bad option answer at once.
+  const { parseLoadOptions, runLoad } = await import('../load/index.ts');
   try {
     return await runLoad(parseLoadOptions(argv), io);
   } catch (err) {
@@ -53,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   // Every console line is redacted and stripped of control characters, whatever prints it.
   installOutputRedaction();
   // `diff` and `load` have options of their own.
-  if (argv[0] === 'diff') return runDiff(argv.slice(1));
+  if (argv[0] === 'diff') return (await import('./diff.ts')).runDiff(argv.slice(1));
   if (argv[0] === 'load') return runLoadCommand(argv.slice(1));
   let verbose = argv.includes('--verbose');
   try {
@@ -70,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'lint':
         return cmdLint(opts);
       case 'bench':
-        return await runBench(opts, io);
+        return await (await import('./bench.ts')).runBench(opts, io);
       case 'run':
         return await cmdRun(opts, io);
     }

@@ -14,7 +14,6 @@ import { UsageError } from './args.ts';
 import { deviationsFileFor, pathVersionFor, specFor, startTarget } from './targets.ts';
 import { loadTargetFile } from '../targets/declarative.ts';
 import { asObject } from '../runner/json.ts';
-import { runSuite } from './run-suite.ts';
 import { loadScenarios, defaultSpecsDir } from '../scenario/loader.ts';
 import { projectRoot } from '../scenario/schema.ts';
 import type { Capability, Scenario } from '../scenario/types.ts';
@@ -22,7 +21,7 @@ import { loadDeviations, type Deviations } from '../runner/deviations.ts';
 import { selectScenarios, inSpecRange, outOfRangeReason } from '../runner/selection.ts';
 import { resultFor } from '../runner/result.ts';
 import { TARGET_UNAVAILABLE, type RunPlan } from '../runner/plan.ts';
-import { ContainerRuntimeUnavailable } from '../targets/container.ts';
+import { ContainerRuntimeUnavailable } from '../targets/container-errors.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
 import { prepareFederation, type FederationAccess, type FederationOptions } from '../targets/federation-access.ts';
 import type { TargetHandle } from '../targets/target.ts';
@@ -173,6 +172,7 @@ async function runTarget(opts: CliOptions, ref: TargetRef, selected: readonly Sc
       } else {
         const { runnable, skipped } = planFor(selected, spec, caps);
         const plan = makePlan(opts, target, runnable, rules, deviations, { runPrefix: roomVersion === undefined ? runPrefix : newRunPrefix(), ...(roomVersion ? { roomVersion } : {}), ...(fed?.access ? { federation: fed.access } : {}) });
+        const { runSuite } = await import('./run-suite.ts');
         const run = await runSuite(plan, { concurrency: opts.concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: io.out });
         if (run.deadlinePassed) io.log(`the run deadline (--run-timeout ${opts.runTimeoutMs} ms) passed; unfinished scenarios are reported as error`);
         out.vitestErrors.push(...run.vitestErrors);

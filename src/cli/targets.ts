@@ -9,7 +9,6 @@ import { projectRoot } from '../scenario/schema.ts';
 import type { TargetHandle } from '../targets/target.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
 import { startDendriteTarget } from '../targets/dendrite.ts';
-import { startContainerTarget } from '../targets/container.ts';
 import { openUrlTarget } from '../targets/url.ts';
 import { loadTargetFile, startDeclaredTarget } from '../targets/declarative.ts';
 import type { CliOptions, TargetRef } from './args.ts';
@@ -31,7 +30,7 @@ export const TARGETS = {
   synapse: { deviations: () => 'synapse', start: (o, c) => startSynapseTarget({ ...c, version: o.synapseVersion }) },
   dendrite: { deviations: () => 'dendrite', start: (o, c) => startDendriteTarget({ ...c, version: o.dendriteVersion }) },
   // The project's container runs the Synapse image it builds, so it shares Synapse's deviations.
-  container: { deviations: () => 'synapse', start: (o, c) => startContainerTarget({ ...c, image: o.image, hostNetwork: o.containerNetwork === 'host', synapseVersion: o.synapseVersion }) },
+  container: { deviations: () => 'synapse', start: async (o, c) => (await import('../targets/container.ts')).startContainerTarget({ ...c, image: o.image, hostNetwork: o.containerNetwork === 'host', synapseVersion: o.synapseVersion }) },
   url: { start: (o) => openUrlTarget({ homeserver: o.homeserver!, sharedSecret: o.sharedSecret, usersFile: o.usersFile }) },
   declared: { deviations: (ref) => ref.name, start: (_o, c, ref) => startDeclaredTarget(loadTargetFile(ref.file!), c) },
 } satisfies Record<TargetKind, TargetEntry>;

@@ -62,17 +62,9 @@ export interface ContainerOptions extends TargetOptions {
   synapseVersion?: string;
 }
 
-/**
- * No usable container runtime (no daemon, DOCKER_HOST unreachable, no permission). Callers must
- * report the container target as skipped, loudly, never as passed.
- */
-export class ContainerRuntimeUnavailable extends TargetError {
-  readonly skipped = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerRuntimeUnavailable';
-  }
-}
+import { ContainerRuntimeUnavailable } from './container-errors.ts';
+
+export { ContainerRuntimeUnavailable };
 
 export function networkModeFrom(hostNetwork: boolean | undefined, env: NodeJS.ProcessEnv = process.env): NetworkMode {
   if (hostNetwork !== undefined) return hostNetwork ? 'host' : 'bridge';

@@ -7,7 +7,7 @@ import { fetchSoftware } from './software.ts';
 import { excerpt } from '../safety/terminal.ts';
 
 // Under the 20 s an operator is promised, with room for start-up.
-const REACH_TIMEOUT_MS = 15_000;
+const REACH_TIMEOUT_MS = 10_000;
 
 export interface UrlOptions {
   homeserver: string;
