@@ -5,6 +5,9 @@
 // The homeserver under test must not verify it (Synapse: `federation_verify_certificates: false`).
 
 import { generate } from 'selfsigned';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export interface TlsMaterial {
   /** PEM private key. */
@@ -39,12 +42,29 @@ async function create(): Promise<TlsMaterial> {
   return { key: pems.private, cert: pems.cert };
 }
 
+/** Where a run's certificate is kept, so that its child processes (the vitest worker) serve the same one. */
+const SHARED = 'RC_FED_TLS_FILE';
+
+/** Written once by the first process of a run, read by the processes it starts. */
+async function shared(): Promise<TlsMaterial> {
+  const file = process.env[SHARED];
+  if (file) return JSON.parse(readFileSync(file, 'utf8')) as TlsMaterial;
+  const material = await create();
+  const dir = mkdtempSync(join(tmpdir(), 'rc-tls-'));
+  const path = join(dir, 'tls.json');
+  writeFileSync(path, JSON.stringify(material), { mode: 0o600 });
+  process.env[SHARED] = path;
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return material;
+}
+
 /**
- * A self-signed certificate for 127.0.0.1, generated once per process on first use (the certificate carries
- * no identity the tests rely on, so every fake server instance can share it).
+ * A self-signed certificate for 127.0.0.1 and localhost, generated once per run on first use and
+ * shared with the run's child processes: a target told to trust it (a CA file) trusts every fake
+ * server of the run, whichever process starts it.
  */
 export function getTlsMaterial(): Promise<TlsMaterial> {
-  cached ??= create().catch((e: unknown) => {
+  cached ??= shared().catch((e: unknown) => {
     cached = undefined;
     throw e;
   });
