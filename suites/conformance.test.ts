@@ -1,9 +1,12 @@
 // The vitest entry point: one test per scenario the CLI planned, grouped by spec area, run
 // concurrently against the one target. Each test records its verdict in task.meta for the
 // reporters, and fails only when the verdict differs from the deviations.
-import { describe, test, inject } from 'vitest';
+import { beforeAll, describe, test, inject } from 'vitest';
 import { MatrixApi } from '../src/client/matrix.ts';
 import { makeRegistrar } from '../src/client/register.ts';
+import { UserPool } from '../src/runner/user-pool.ts';
+
+const USERS_AT_ONCE = 4;
 import { runScenario, type ScenarioOutcome } from '../src/runner/run-scenario.ts';
 import { resultFor } from '../src/runner/result.ts';
 import { failureText } from '../src/runner/failure-text.ts';
@@ -19,7 +22,10 @@ if (plan.target.appservice) for (const t of [plan.target.appservice.asToken, pla
 setHttpLimits({ requestTimeoutMs: plan.limits.requestTimeoutMs, maxBodyBytes: plan.limits.maxBodyBytes });
 const rules = new Map(plan.rules.map((r) => [r.id, r]));
 const api = new MatrixApi({ baseUrl: plan.target.baseUrl, pathVersion: plan.target.pathVersion });
-const registrar = makeRegistrar(api, plan.target.registration);
+const registrar = new UserPool(makeRegistrar(api, plan.target.registration));
+
+// Every scenario's users first, a few at a time: registration is setup, not part of any verdict.
+beforeAll(() => registrar.fill(plan.scenarios, plan.settings.runPrefix, USERS_AT_ONCE), plan.limits.setupTimeoutMs);
 const settings = {
   ...plan.settings,
   ...(plan.target.serverName ? { serverName: plan.target.serverName } : {}),

@@ -39,7 +39,8 @@ export async function runSuite(plan: RunPlan, opts: SuiteOptions): Promise<Suite
       reporters: [collector],
       maxConcurrency: opts.concurrency,
       testTimeout: opts.syncTimeoutMs * 12 + 60_000,
-      hookTimeout: 60_000,
+      // The hook registers every scenario's users; the run deadline bounds it.
+      hookTimeout: opts.runTimeoutMs ?? 3_600_000,
       provide: { rcPlan: plan },
       pool: 'forks',
       fileParallelism: false,

@@ -109,7 +109,7 @@ export function makePlan(opts: CliOptions, target: TargetHandle, runnable: Scena
       ...(target.appservice ? { appservice: target.appservice } : {}),
     },
     settings: { runPrefix: extra.runPrefix, syncTimeoutMs: opts.syncTimeoutMs, pollMs: Math.min(10_000, opts.syncTimeoutMs), ...(extra.roomVersion ? { roomVersion: extra.roomVersion } : {}) },
-    limits: { requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes, maxTargetFailures: opts.maxTargetFailures },
+    limits: { requestTimeoutMs: opts.requestTimeoutMs, maxBodyBytes: opts.maxBodyBytes, maxTargetFailures: opts.maxTargetFailures, setupTimeoutMs: opts.runTimeoutMs },
     scenarios: runnable,
     deviations: deviations?.byId ?? {},
     rules,

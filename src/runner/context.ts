@@ -65,6 +65,11 @@ export interface FederationState {
   txnIds: Map<string, string>;
 }
 
+/** The localpart of a scenario's actor: the run's prefix, a tag of the scenario, the actor's name. */
+export function localpartOf(runPrefix: string, scenarioId: string, actor: string): string {
+  return `${runPrefix}_${createHash('sha256').update(scenarioId).digest('hex').slice(0, 6)}_${actor}`;
+}
+
 export class ScenarioContext implements Resolver {
   readonly users = new Map<string, MatrixUser>();
   readonly rooms = new Map<string, string>();
@@ -99,7 +104,7 @@ export class ScenarioContext implements Resolver {
   // ---------------------------------------------------------------------------------------- names
 
   localpart(actor: string): string {
-    return `${this.settings.runPrefix}_${this.tag}_${actor}`;
+    return localpartOf(this.settings.runPrefix, this.scenario.id, actor);
   }
 
   txnId(): string {

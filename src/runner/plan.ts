@@ -22,7 +22,7 @@ export interface RunPlan {
   };
   settings: { runPrefix: string; syncTimeoutMs: number; pollMs: number; roomVersion?: string };
   /** Per-request limits, and how many scenarios in a row may find the target unreachable. */
-  limits: { requestTimeoutMs: number; maxBodyBytes: number; maxTargetFailures: number };
+  limits: { requestTimeoutMs: number; maxBodyBytes: number; maxTargetFailures: number; setupTimeoutMs: number };
   scenarios: Scenario[];
   deviations: Record<string, Deviation>;
   rules: RuleInfo[];
