@@ -190,6 +190,7 @@ function cellDetail(s: ScenarioResult, known: boolean): string {
   parts.push(`<p class="where"><small>${esc(s.file)} · ${esc(formatMs(s.durationMs))}</small></p>`);
   parts.push(...notableChecks(s).map(checkHtml));
   if (s.transcript?.length) parts.push(transcriptHtml(s.transcript));
+  if (s.reproducer) parts.push(`<details class="reproducer"><summary>Reproduce with curl</summary><pre>${esc(s.reproducer)}</pre></details>`);
   return parts.join('\n');
 }
 

@@ -13,7 +13,14 @@ const Count = Type.Integer({ minimum: 0 });
 
 /** One HTTP exchange, with secrets already stripped. */
 export const RequestRecordT = Type.Object(
-  { method: Type.String(), path: Type.String(), body: Type.Optional(Type.Unknown()), status: Type.Optional(Type.Integer()), response: Type.Optional(Type.Unknown()) },
+  {
+    method: Type.String(),
+    path: Type.String(),
+    actor: Type.Optional(Type.String({ description: 'The scenario actor whose token authorised it.' })),
+    body: Type.Optional(Type.Unknown()),
+    status: Type.Optional(Type.Integer()),
+    response: Type.Optional(Type.Unknown()),
+  },
   { additionalProperties: false },
 );
 export type RequestRecord = Static<typeof RequestRecordT>;
@@ -65,6 +72,7 @@ export const ScenarioResultT = Type.Object(
     message: Type.String({ description: "One line: the verdict's cause." }),
     checks: Type.Array(CheckResultT),
     transcript: Type.Optional(Type.Array(RequestRecordT, { description: 'The requests of a result that is not a plain pass, redacted and cut short.' })),
+    reproducer: Type.Optional(Type.String({ description: 'The transcript as a POSIX sh script of curl commands: $HS is the base URL, $TOKEN_<ACTOR> each token.' })),
     rateLimited: Type.Optional(Type.Object({ count: Count, waitedMs: Millis }, { additionalProperties: false, description: 'The 429s the scenario met, and how long it waited because the server asked.' })),
   },
   { additionalProperties: false },

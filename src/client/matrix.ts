@@ -29,6 +29,8 @@ export interface CallOptions {
   deadline?: number;
   /** Wait and retry on 429 M_LIMIT_EXCEEDED (default true). Off when the 429 is the thing under test. */
   retry429?: boolean;
+  /** The scenario actor whose token this is, for the transcript and the reproducer. */
+  actor?: string;
 }
 
 export interface ClientOptions {
@@ -108,6 +110,7 @@ export class MatrixApi {
       const record: RequestRecord = {
         method,
         path: pathWithQuery,
+        ...(options.actor && options.token ? { actor: options.actor } : {}),
         ...(options.raw !== undefined ? { body: options.raw } : options.json !== undefined ? { body: options.json } : {}),
         status: res.status,
         response: res.json ?? (res.text.length > 500 ? res.text.slice(0, 500) + '…' : res.text),
@@ -122,10 +125,17 @@ export const enc = encodeURIComponent;
 
 /** A registered user with the calls scenarios need. */
 export class MatrixUser {
-  constructor(readonly api: MatrixApi, readonly userId: string, readonly accessToken: string, readonly deviceId?: string) {}
+  constructor(
+    readonly api: MatrixApi,
+    readonly userId: string,
+    readonly accessToken: string,
+    readonly deviceId?: string,
+    /** The scenario's name for this user, for transcripts. */
+    readonly actor?: string,
+  ) {}
 
   call(method: string, path: string, options: CallOptions = {}): Promise<ApiResult> {
-    return this.api.call(method, path, { token: this.accessToken, ...options });
+    return this.api.call(method, path, { token: this.accessToken, ...(this.actor ? { actor: this.actor } : {}), ...options });
   }
 
   createRoom(body: Record<string, unknown>) {

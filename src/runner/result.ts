@@ -4,6 +4,7 @@ import type { CheckResult, RequestRecord, ScenarioResult } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { defaultStatus, type Status } from '../verdict.ts';
 import type { Deviation } from './deviations.ts';
+import { reproducerScript } from '../report-tools/reproducer.ts';
 
 export interface Outcome {
   status: Status;
@@ -41,7 +42,7 @@ export function resultFor(s: Scenario, outcome: Outcome, deviation?: Deviation):
     httpWaitMs: outcome.httpWaitMs ?? 0,
     message: outcome.message,
     checks: outcome.checks ?? [],
-    ...(outcome.transcript?.length ? { transcript: outcome.transcript } : {}),
+    ...(outcome.transcript?.length ? { transcript: outcome.transcript, reproducer: reproducerScript(outcome.transcript) } : {}),
     ...(outcome.rateLimited ? { rateLimited: outcome.rateLimited } : {}),
     ...(outcome.deadlineWaitMs ? { deadlineWaitMs: outcome.deadlineWaitMs } : {}),
   };

@@ -87,7 +87,7 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
     await Promise.all(
       scenario.users.map(async (actor) => {
         const user = await deps.registrar.register(ctx!.localpart(actor));
-        ctx!.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId));
+        ctx!.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId, actor));
       }),
     );
     await Promise.all([...scenario.users.map((actor) => markPosition(ctx!, actor)), ...(scenario.needs.includes('federation') ? [startFederation(ctx, api.baseUrl)] : [])]);

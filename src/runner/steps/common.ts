@@ -13,10 +13,10 @@ export const Raw = Type.String({ description: 'A raw body, sent as-is with Conte
 export const Method = Type.Union([Type.Literal('GET'), Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('DELETE')]);
 
 /** The actor making a request, and the token it sends (its own, none, or a bogus one). */
-export function callerFor(ctx: ScenarioContext, args: { as: string; auth?: 'none' | 'bogus' }): { user: MatrixUser; token: string | null } {
+export function callerFor(ctx: ScenarioContext, args: { as: string; auth?: 'none' | 'bogus' }): { user: MatrixUser; token: string | null; actor?: string } {
   const user = ctx.actor(args.as);
   const token = args.auth === 'none' ? null : args.auth === 'bogus' ? `rc_bogus_${ctx.settings.runPrefix}_not_a_token` : user.accessToken;
-  return { user, token };
+  return { user, token, ...(args.auth === undefined ? { actor: args.as } : {}) };
 }
 
 /** Message content of send and remote_send: a text body, a thread reply when `thread` is set. */

@@ -23,7 +23,7 @@ export const readMarkers = defineStep({
     { additionalProperties: false },
   ),
   async run(ctx, args, at) {
-    const { user, token } = callerFor(ctx, args);
+    const { user, token, actor } = callerFor(ctx, args);
     let json: unknown;
     if (args.raw === undefined) {
       if (args.body !== undefined) json = args.body;
@@ -36,7 +36,7 @@ export const readMarkers = defineStep({
         json = body;
       }
     }
-    const res = await user.api.call('POST', `/rooms/${enc(ctx.room(args.room))}/read_markers`, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
+    const res = await user.api.call('POST', `/rooms/${enc(ctx.room(args.room))}/read_markers`, { token, actor, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
     judgeResponse(ctx, at, res, args.expect, { rules: ['R-RM-01'], status: 200 });
     checkEmptyOk(ctx, at, res, 'R-RM-01');
   },

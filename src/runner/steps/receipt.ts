@@ -42,7 +42,7 @@ export const receipt = defineStep({
     { additionalProperties: false },
   ),
   async run(ctx, args, at) {
-    const { user, token } = callerFor(ctx, args);
+    const { user, token, actor } = callerFor(ctx, args);
     const type = args.type ?? 'm.read';
     const method = args.method ?? 'POST';
     let json: unknown;
@@ -54,7 +54,7 @@ export const receipt = defineStep({
       }
     }
     const path = `/rooms/${enc(ctx.room(args.room))}/receipt/${enc(type)}/${enc(ctx.event(args.event))}`;
-    const res = await user.api.call(method, path, { token, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
+    const res = await user.api.call(method, path, { token, actor, json, raw: args.raw, contentType: args.raw !== undefined ? 'application/json' : undefined });
     judgeResponse(ctx, at, res, args.expect, { rules: ['R-CS-01'], status: 200 });
     if (method === 'POST') checkEmptyOk(ctx, at, res, 'R-CS-01');
     if (args.seen_by === undefined || res.status < 200 || res.status >= 300) return;

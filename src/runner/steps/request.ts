@@ -19,9 +19,10 @@ export const request = defineStep({
     { additionalProperties: false },
   ),
   async run(ctx, args, at) {
-    const { user, token } = callerFor(ctx, args);
+    const { user, token, actor } = callerFor(ctx, args);
     const res = await user.api.call(args.method, ctx.fillPath(args.path), {
       token,
+      actor,
       json: args.raw === undefined ? ctx.fill(args.body) : undefined,
       raw: args.raw,
       contentType: args.raw !== undefined ? 'application/json' : undefined,
