@@ -11,7 +11,8 @@ import { runCli, tempDir, expectClean, describeRun, type CliRun } from './cli-ru
 const SECRET = `rcPlantedSecret${randomBytes(6).toString('hex')}`;
 const START_UP_BOUND_MS = 30_000;
 const MEMORY_BOUND_MB = 500;
-const ONE = ['--only', 'cs.errors.unknown-room'];
+// A MUST scenario with no /sync wait that a server answering 200 to everything fails (exit 1).
+const ONE = ['--only', 'cs.read-markers.fully-read-put-room-refused'];
 
 async function against(behaviour: Behaviour, extra: string[], hardCapMs: number, users?: Record<string, string>): Promise<{ run: CliRun; fake: Fake; reportDir: string }> {
   const fake = await startFake(behaviour, { sharedSecret: SECRET, users });
