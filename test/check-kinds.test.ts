@@ -40,6 +40,12 @@ const CASES: Record<CheckKindName, Case> = {
   edu_receipt: { check: { edu_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: 3 })), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
   no_edu_receipt: { check: { no_edu_receipt: { user: 'bob' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@carol:hs', ['$e1'])) },
   no_edu_receipt_type: { check: { no_edu_receipt_type: { type: 'm.read.private' } }, wrong: txn(receiptEdu(ROOM, 'm.read.private', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
+  edu_latest: {
+    // Bob's threaded receipt on e1 was clobbered by his later unthreaded one on e2: the thread slot was never sent.
+    check: { edu_latest: { receipts: [{ user: 'bob', event: 'e1', thread: 'root' }, { user: 'bob', event: 'e2' }] } },
+    wrong: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
+    right: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: NOW, thread_id: '$root' })), txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
+  },
 };
 
 describe('every check kind fails on a wrong item and holds on a right one', () => {

@@ -21,11 +21,12 @@ import { onlyReceipts } from './only-receipts.ts';
 import { eduReceipt } from './edu-receipt.ts';
 import { noEduReceipt } from './no-edu-receipt.ts';
 import { noEduReceiptType } from './no-edu-receipt-type.ts';
+import { eduLatest } from './edu-latest.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
   unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts,
-  eduReceipt, noEduReceipt, noEduReceiptType,
+  eduReceipt, noEduReceipt, noEduReceiptType, eduLatest,
 ] as const;
 
 export type CheckKindName = (typeof CHECKS)[number]['kind'];

@@ -25,10 +25,11 @@ import { injectReceipt } from './inject-receipt.ts';
 import { injectEdu } from './inject-edu.ts';
 import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
+import { holdRemote, answerRemote } from './hold-remote.ts';
 
 export const STEPS = [
   createRoom, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
-  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote,
+  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote,
 ] as const;
 
 /** One of these kinds, by reference into the scenario schema's $defs. */
