@@ -37,6 +37,7 @@ const CASES: Record<CheckKindName, Case> = {
   receipt_events_per_room: { check: { receipt_events_per_room: {} }, wrong: [syncWith([read('@a:hs'), read('@b:hs')])], right: [syncWith([read('@a:hs')]), syncWith([read('@b:hs')])] },
   one_per_slot: { check: { one_per_slot: {} }, wrong: [syncWith([receiptEv({ $e1: { 'm.read': { '@b:hs': { ts: NOW } } }, $e2: { 'm.read': { '@b:hs': { ts: NOW } } } })])], right: [syncWith([read('@b:hs'), read('@c:hs', '$e2')])] },
   only_receipts: { check: { only_receipts: { receipts: [{ user: 'carol', event: 'e1' }] } }, wrong: [syncWith([read('@carol:hs'), read('@bob:hs')])], right: [syncWith([]), syncWith([read('@carol:hs')])] },
+  no_other_receipts: { check: { no_other_receipts: { except: [{ user: 'ok', event: 'e1' }] } }, wrong: [syncWith([read('@ok:hs'), read('@mal:hs')])], right: [syncWith([read('@ok:hs')]), syncWith([])] },
   edu_receipt: { check: { edu_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: 3 })), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
   no_edu_receipt: { check: { no_edu_receipt: { user: 'bob' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@carol:hs', ['$e1'])) },
   no_edu_receipt_type: { check: { no_edu_receipt_type: { type: 'm.read.private' } }, wrong: txn(receiptEdu(ROOM, 'm.read.private', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },

@@ -22,10 +22,11 @@ import { eduReceipt } from './edu-receipt.ts';
 import { noEduReceipt } from './no-edu-receipt.ts';
 import { noEduReceiptType } from './no-edu-receipt-type.ts';
 import { eduLatest } from './edu-latest.ts';
+import { noOtherReceipts } from './no-other-receipts.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
-  unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts,
+  unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts, noOtherReceipts,
   eduReceipt, noEduReceipt, noEduReceiptType, eduLatest,
 ] as const;
 

@@ -26,10 +26,11 @@ import { injectEdu } from './inject-edu.ts';
 import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
 import { holdRemote, answerRemote } from './hold-remote.ts';
+import { injectGeneratedEdus } from './inject-generated-edus.ts';
 
 export const STEPS = [
   createRoom, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
-  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote,
+  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
 ] as const;
 
 /** One of these kinds, by reference into the scenario schema's $defs. */
