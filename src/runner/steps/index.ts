@@ -27,9 +27,10 @@ import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
 import { holdRemote, answerRemote } from './hold-remote.ts';
 import { injectGeneratedEdus } from './inject-generated-edus.ts';
+import { registerGuest } from './register-guest.ts';
 
 export const STEPS = [
-  createRoom, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
+  createRoom, registerGuest, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
 ] as const;
 
