@@ -30,7 +30,8 @@ export const answerRemote = defineStep({
     const { released, expired } = fake.releaseTransactions();
     const ok = released > 0 && expired === 0;
     ctx.record(
-      { where: at.where, check: 'a transaction was held until answer_remote' },
+      // No rule of its own: a hold that did not happen means the scenario could not exercise the queue (blocked).
+      { where: at.where, check: 'a transaction was held until answer_remote', defaultRules: [] },
       ok
         ? { ok, message: `answered ${released} held transaction(s)` }
         : {

@@ -30,7 +30,7 @@ import { injectGeneratedEdus } from './inject-generated-edus.ts';
 import { registerGuest } from './register-guest.ts';
 
 export const STEPS = [
-  createRoom, registerGuest, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil,
+  createRoom, join, leave, invite, kick, ban, send, react, receipt, readMarkers, accountData, request, sync, syncUntil, registerGuest,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
 ] as const;
 
