@@ -40,6 +40,7 @@ const CASES: Record<CheckKindName, Case> = {
   receipt_events_per_room: { check: { receipt_events_per_room: {} }, wrong: [syncWith([read('@a:hs'), read('@b:hs')])], right: [syncWith([read('@a:hs')]), syncWith([read('@b:hs')])] },
   one_per_slot: { check: { one_per_slot: {} }, wrong: [syncWith([receiptEv({ $e1: { 'm.read': { '@b:hs': { ts: NOW } } }, $e2: { 'm.read': { '@b:hs': { ts: NOW } } } })])], right: [syncWith([read('@b:hs'), read('@c:hs', '$e2')])] },
   only_receipts: { check: { only_receipts: { receipts: [{ user: 'carol', event: 'e1' }] } }, wrong: [syncWith([read('@carol:hs'), read('@bob:hs')])], right: [syncWith([]), syncWith([read('@carol:hs')])] },
+  no_other_receipts: { check: { no_other_receipts: { except: [{ user: 'ok', event: 'e1' }] } }, wrong: [syncWith([read('@ok:hs'), read('@mal:hs')])], right: [syncWith([read('@ok:hs')]), syncWith([])] },
   edu_receipt: { check: { edu_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: 3 })), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
   no_edu_receipt: { check: { no_edu_receipt: { user: 'bob' } }, wrong: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@carol:hs', ['$e1'])) },
   no_edu_receipt_type: { check: { no_edu_receipt_type: { type: 'm.read.private' } }, wrong: txn(receiptEdu(ROOM, 'm.read.private', '@bob:hs', ['$e1'])), right: txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'])) },
@@ -47,6 +48,12 @@ const CASES: Record<CheckKindName, Case> = {
   as_receipt: { check: { as_receipt: { user: 'bob', event: 'e1', ts: 'server' } }, wrong: asTxn([asRead('@bob:hs')]), right: asTxn([asRead('@bob:hs', ROOM)]) },
   no_as_receipt: { check: { no_as_receipt: { user: 'bob' } }, wrong: asTxn([asRead('@bob:hs', ROOM)]), right: asTxn([asRead('@carol:hs', ROOM)]) },
   as_event: { check: { as_event: { event: 'e1' } }, wrong: asTxn([], [{ event_id: '$e2', room_id: ROOM }]), right: asTxn([], [{ event_id: '$e1', room_id: ROOM }]) },
+  edu_latest: {
+    // Bob's threaded receipt on e1 was clobbered by his later unthreaded one on e2: the thread slot was never sent.
+    check: { edu_latest: { receipts: [{ user: 'bob', event: 'e1', thread: 'root' }, { user: 'bob', event: 'e2' }] } },
+    wrong: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
+    right: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: NOW, thread_id: '$root' })), txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
+  },
 };
 
 describe('every check kind fails on a wrong item and holds on a right one', () => {

@@ -48,15 +48,16 @@ describe('Dendrite config', () => {
 
   it('listens on loopback only', () => {
     const args = dendriteArgs(`${DATA}/dendrite.yaml`, 12345);
-    expect(args).toEqual(['--config', `${DATA}/dendrite.yaml`, '--http-bind-address', '127.0.0.1:12345']);
-    // No TLS listener (it needs --tls-cert/--tls-key) and no open registration.
-    expect(args.join(' ')).not.toMatch(/tls|https|really-enable-open-registration/);
+    // Open registration: Dendrite gives out guest accounts only while registration is enabled.
+    expect(args).toEqual(['--config', `${DATA}/dendrite.yaml`, '--http-bind-address', '127.0.0.1:12345', '--really-enable-open-registration']);
+    // No TLS listener (it needs --tls-cert/--tls-key).
+    expect(args.join(' ')).not.toMatch(/tls|https/);
   });
 
-  it('allows registration only with the per-run shared secret', () => {
+  it('registers through the per-run shared secret, and allows guests (which needs registration enabled)', () => {
     expect(cfg.client_api.registration_shared_secret).toBe(SECRET);
-    expect(cfg.client_api.registration_disabled).toBe(true);
-    expect(cfg.client_api.guests_disabled).toBe(true);
+    expect(cfg.client_api.registration_disabled).toBe(false);
+    expect(cfg.client_api.guests_disabled).toBe(false);
     expect(cfg.client_api.enable_registration_captcha).toBe(false);
     const other = renderDendriteConfig({ serverName: DENDRITE_SERVER_NAME, dataDir: DATA, registrationSharedSecret: 'another' });
     expect(parse(other).client_api.registration_shared_secret).toBe('another');

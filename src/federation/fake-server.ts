@@ -18,6 +18,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { buildPdu, computeEventId, SUPPORTED_ROOM_VERSIONS, type Pdu } from './events.ts';
 import { directBaseUrl, parseServerName } from './discovery.ts';
 import { requestJson } from './http.ts';
+import { SendGate, type HoldOptions, type ReleaseSummary } from './hold.ts';
 import { inboundHandler } from './inbound.ts';
 import { joinRoom, type JoinResult } from './join.ts';
 import { generateSigningKey, type SigningKey } from './keys.ts';
@@ -127,6 +128,8 @@ export class FakeHomeserver {
   readonly target: FakeHomeserverTarget;
   readonly received: { edus: ReceivedEdu[]; pdus: ReceivedPdu[]; requests: ReceivedRequest[] };
 
+  /** Holds the answers to the target's PUT /send while the fake plays a slow remote. */
+  readonly gate: SendGate;
   private readonly store: FederationStore;
   private readonly keyFetcher: ServerKeyFetcher;
   private readonly log: (line: string) => void;
@@ -150,6 +153,7 @@ export class FakeHomeserver {
     this.log = opts.log ?? (() => {});
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.store = new FederationStore(this.log);
+    this.gate = new SendGate(this.log);
     this.received = { edus: this.store.edus.items, pdus: this.store.pdus.items, requests: this.store.requests.items };
     // The target at its discovered URL; anyone else (another fake) only on loopback or on our own host, so a
     // signed request naming some other origin never makes the fake connect elsewhere.
@@ -165,7 +169,7 @@ export class FakeHomeserver {
       else res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errcode":"M_UNRECOGNIZED","error":"starting"}');
     });
     const instance = new FakeHomeserver(server, opts, key);
-    handle = inboundHandler({ serverName: instance.serverName, signingKey: key, keyFetcher: instance.keyFetcher, store: instance.store, log: instance.log });
+    handle = inboundHandler({ serverName: instance.serverName, signingKey: key, keyFetcher: instance.keyFetcher, store: instance.store, log: instance.log, gate: instance.gate });
     instance.log(
       `fake homeserver ${instance.serverName} listening on ${hostPart(instance.bindHost)}:${instance.port} (key ${key.keyId}); ` +
         `target ${instance.target.serverName} at ${instance.target.baseUrl}`,
@@ -310,6 +314,18 @@ export class FakeHomeserver {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------- slow remote
+
+  /** Hold the answers to the target's transactions (see hold.ts): the target queues what follows. */
+  holdTransactions(opts: HoldOptions): void {
+    this.gate.hold(opts);
+  }
+
+  /** Answer every held transaction (200) and stop holding. */
+  releaseTransactions(): ReleaseSummary {
+    return this.gate.release();
+  }
+
   // ---------------------------------------------------------------------------------------------- waiting
 
   waitForEdu(pred: (e: ReceivedEdu) => boolean, opts: WaitOptions): Promise<ReceivedEdu> {
@@ -336,6 +352,7 @@ export class FakeHomeserver {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.gate.release();
     this.store.rejectWaiters(new Error(`${this.serverName} stopped while waiting`));
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

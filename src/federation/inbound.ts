@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signEvent, type Pdu } from './events.ts';
 import type { SigningKey } from './keys.ts';
 import { isSupportedRoomVersion } from './room-versions.ts';
+import type { SendGate } from './hold.ts';
 import type { FederationStore, ReceivedEdu, ReceivedPdu } from './store.ts';
 import { buildServerKeyDocument, verifyXMatrixRequest, XMatrixError, type ServerKeyFetcher } from './xmatrix.ts';
 
@@ -23,6 +24,8 @@ export interface InboundContext {
   keyFetcher: ServerKeyFetcher;
   store: FederationStore;
   log: (line: string) => void;
+  /** Holds answers to PUT /send while a scenario plays a slow remote. */
+  gate?: SendGate;
 }
 
 class HttpError extends Error {
@@ -101,6 +104,8 @@ export function inboundHandler(ctx: InboundContext): (req: IncomingMessage, res:
       } else if (seg[0] === '_matrix' && seg[1] === 'federation') {
         origin = await verifyXMatrixRequest({ method, uri: rawUrl, authorization: req.headers.authorization, content }, ctx.serverName, ctx.keyFetcher);
         answer = routeFederation(ctx, { method, seg: seg.slice(2), query: url.searchParams, content, origin });
+        // The transaction is recorded by now; only its answer waits.
+        if (ctx.gate && method === 'PUT' && seg[2] === 'v1' && seg[3] === 'send' && answer[0] === 200) await ctx.gate.pass(seg[4] ?? '?', content);
       } else {
         answer = [404, { errcode: 'M_UNRECOGNIZED', error: `unrecognised request ${method} ${url.pathname}` }];
       }

@@ -133,9 +133,12 @@ async function prepareDataDir(bin: string, dataDir: string, sharedSecret: string
   return configPath;
 }
 
-/** The command line: one plain-HTTP listener for client, federation and admin APIs, on loopback only. */
+/**
+ * The command line: one plain-HTTP listener for client, federation and admin APIs, on loopback only.
+ * Open registration is what Dendrite requires before it hands out guest accounts (see dendrite.yaml).
+ */
 export function dendriteArgs(configPath: string, port: number): string[] {
-  return ['--config', configPath, '--http-bind-address', `127.0.0.1:${port}`];
+  return ['--config', configPath, '--http-bind-address', `127.0.0.1:${port}`, '--really-enable-open-registration'];
 }
 
 /** Starts Dendrite and resolves once /_matrix/client/versions answers 200. */

@@ -24,11 +24,13 @@ import { noEduReceiptType } from './no-edu-receipt-type.ts';
 import { asReceipt } from './as-receipt.ts';
 import { noAsReceipt } from './no-as-receipt.ts';
 import { asEvent } from './as-event.ts';
+import { eduLatest } from './edu-latest.ts';
+import { noOtherReceipts } from './no-other-receipts.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
-  unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts,
-  eduReceipt, noEduReceipt, noEduReceiptType,
+  unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts, noOtherReceipts,
+  eduReceipt, noEduReceipt, noEduReceiptType, eduLatest,
   asReceipt, noAsReceipt, asEvent,
 ] as const;
 

@@ -28,10 +28,13 @@ import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
 import { appserviceUser } from './appservice-user.ts';
 import { appserviceUntil } from './appservice-until.ts';
+import { holdRemote, answerRemote } from './hold-remote.ts';
+import { injectGeneratedEdus } from './inject-generated-edus.ts';
+import { registerGuest } from './register-guest.ts';
 
 export const STEPS = [
-  createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil,
-  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote,
+  createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil, registerGuest,
+  remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
   appserviceUser, appserviceUntil,
 ] as const;
 
