@@ -24,12 +24,17 @@ import { noEduReceiptType } from './no-edu-receipt-type.ts';
 import { asReceipt } from './as-receipt.ts';
 import { noAsReceipt } from './no-as-receipt.ts';
 import { asEvent } from './as-event.ts';
+import { slidingReceipt } from './sliding-receipt.ts';
+import { noSlidingReceipt } from './no-sliding-receipt.ts';
+import { slidingTimeline } from './sliding-timeline.ts';
+import { onlySlidingReceipts } from './only-sliding-receipts.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
   unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts,
   eduReceipt, noEduReceipt, noEduReceiptType,
   asReceipt, noAsReceipt, asEvent,
+  slidingReceipt, noSlidingReceipt, slidingTimeline, onlySlidingReceipts,
 ] as const;
 
 export type CheckKindName = (typeof CHECKS)[number]['kind'];

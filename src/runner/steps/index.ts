@@ -28,11 +28,15 @@ import { edusUntil } from './edus-until.ts';
 import { denyRemote } from './deny-remote.ts';
 import { appserviceUser } from './appservice-user.ts';
 import { appserviceUntil } from './appservice-until.ts';
+import { slidingUntil } from './sliding-until.ts';
+import { sliding } from './sliding.ts';
+import { tokenInQuery } from './token-in-query.ts';
 
 export const STEPS = [
   createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote,
   appserviceUser, appserviceUntil,
+  slidingUntil, sliding, tokenInQuery,
 ] as const;
 
 /** One of these kinds, by reference into the scenario schema's $defs. */
