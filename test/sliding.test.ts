@@ -134,6 +134,18 @@ describe('the sliding sync stream', () => {
     expect(Date.now() - started).toBeLessThan(1400);
   });
 
+  it('a short list posts no sentinel (a new room would push the scenario\'s rooms out) and keeps its deadline', async () => {
+    fake.sliding = { missing: false, script: [] };
+    fake.slidingCalls = [];
+    const before = fake.requests.length;
+    const res = await run(scenario([...setup, { sliding_until: { as: 'alice', list_size: 1, until: [{ sliding_receipt: { event: 'hello', user: 'bob' } }] } }]));
+    expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
+    const made = fake.requests.slice(before);
+    expect(made.filter((r) => r.includes('/createRoom'))).toHaveLength(1);
+    expect(made.some((r) => r.includes('/receipt/'))).toBe(false);
+    expect(fake.slidingCalls[0]!.body.lists.rc.ranges).toEqual([[0, 0]]);
+  });
+
   it('a snapshot opens a connection of its own each time', async () => {
     fake.sliding = { missing: false, script: [() => ({ pos: 'a', extensions: { receipts: receiptsFor(ROOM, '@bob:hs', '$hello') } }), () => ({ pos: 'b', extensions: { receipts: { rooms: {} } } })] };
     fake.slidingCalls = [];

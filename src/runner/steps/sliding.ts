@@ -2,8 +2,8 @@ import Type from 'typebox';
 import { defineStep, Name } from '../kinds.ts';
 import { checkItem } from '../checks/index.ts';
 import { judgeSnapshot } from '../wait.ts';
-import { DEFAULT_TIMELINE_LIMIT, slidingSnapshot } from '../streams/sliding.ts';
-import { TimelineLimit } from './sliding-until.ts';
+import { slidingSnapshot } from '../streams/sliding.ts';
+import { ListSize, TimelineLimit, shapeOf } from './sliding-until.ts';
 
 export const sliding = defineStep({
   kind: 'sliding',
@@ -12,12 +12,13 @@ export const sliding = defineStep({
     {
       as: Name.local(),
       timeline_limit: Type.Optional(TimelineLimit),
+      list_size: Type.Optional(ListSize),
       checks: Type.Array(checkItem('sliding', ['event', 'state', 'window'], 'A check on the snapshot.'), { minItems: 1 }),
     },
     { additionalProperties: false },
   ),
   async run(ctx, args, at) {
-    const item = await slidingSnapshot(ctx, args.as, args.timeline_limit ?? DEFAULT_TIMELINE_LIMIT, at.where);
+    const item = await slidingSnapshot(ctx, args.as, shapeOf(args), at.where);
     judgeSnapshot(ctx, at, 'sliding', item, args.checks);
   },
 });

@@ -15,14 +15,20 @@ import type { SlidingItem } from './items.ts';
 
 export const SLIDING_PATH = '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync';
 export const DEFAULT_TIMELINE_LIMIT = 10;
-/** One list over every room: a scenario's actors are fresh users in a handful of rooms. */
-const LIST_RANGE = [0, 99] as const;
+/** One list over every room by default: a scenario's actors are fresh users in a handful of rooms. */
+export const DEFAULT_LIST_SIZE = 100;
+
+/** How a connection asks: its list's window (the most recent rooms first) and timeline length. */
+export interface ListShape {
+  timelineLimit: number;
+  listSize: number;
+}
 
 /** The request body: one list, the receipts extension over every list and room of the response. */
-export function slidingBody(connId: string, timelineLimit: number): object {
+export function slidingBody(connId: string, shape: ListShape): object {
   return {
     conn_id: connId,
-    lists: { rc: { ranges: [LIST_RANGE], required_state: [], timeline_limit: timelineLimit } },
+    lists: { rc: { ranges: [[0, shape.listSize - 1]], required_state: [], timeline_limit: shape.timelineLimit } },
     extensions: { receipts: { enabled: true, lists: ['*'], rooms: ['*'] } },
   };
 }
@@ -36,7 +42,7 @@ interface Request {
   connId: string;
   pos?: string;
   timeoutMs: number;
-  timelineLimit: number;
+  shape: ListShape;
   where: string;
 }
 
@@ -44,7 +50,7 @@ export async function slidingOnce(ctx: ScenarioContext, actor: string, req: Requ
   const user = ctx.actor(actor);
   const res = await user.call('POST', SLIDING_PATH, {
     query: { pos: req.pos, timeout: String(req.timeoutMs) },
-    json: slidingBody(req.connId, req.timelineLimit),
+    json: slidingBody(req.connId, req.shape),
     timeoutMs: req.timeoutMs + 30_000,
   });
   const body = asObject(res.json);
@@ -103,22 +109,23 @@ async function postSentinel(ctx: ScenarioContext, actor: string): Promise<(item:
 }
 
 /**
- * The actor's connection (one per timeline limit, so that a changed limit never makes the server
+ * The actor's connection (one per list shape, so that a changed shape never makes the server
  * resend a room as new), from where its previous wait ended.
  */
-export function slidingStream(ctx: ScenarioContext, actor: string, timelineLimit: number, where: string): Stream<SlidingItem> {
-  const connId = `rc-tl${timelineLimit}`;
+export function slidingStream(ctx: ScenarioContext, actor: string, shape: ListShape, where: string): Stream<SlidingItem> {
+  const connId = `rc-tl${shape.timelineLimit}-n${shape.listSize}`;
   const key = `${actor} ${connId}`;
   const positions = positionsOf(ctx);
   let pos = positions.get(key);
   const opened = pos === undefined;
   return {
-    sentinel: () => postSentinel(ctx, actor),
+    // A new sentinel room tops the list: in a short list it would push the scenario's rooms out.
+    ...(shape.listSize === DEFAULT_LIST_SIZE ? { sentinel: () => postSentinel(ctx, actor) } : {}),
     async next(deadline) {
       const remaining = Math.floor(deadline - performance.now());
       if (remaining <= 0) return undefined;
       const timeoutMs = pos === undefined ? 0 : Math.min(ctx.settings.pollMs, remaining);
-      const item = await slidingOnce(ctx, actor, { connId, pos, timeoutMs, timelineLimit, where });
+      const item = await slidingOnce(ctx, actor, { connId, pos, timeoutMs, shape, where });
       pos = item.pos as string;
       return item;
     },
@@ -132,6 +139,6 @@ export function slidingStream(ctx: ScenarioContext, actor: string, timelineLimit
 let snapshots = 0;
 
 /** One initial response on a connection of its own: what a client starting afresh is shown. */
-export function slidingSnapshot(ctx: ScenarioContext, actor: string, timelineLimit: number, where: string): Promise<SlidingItem> {
-  return slidingOnce(ctx, actor, { connId: `rc-snapshot-${++snapshots}`, timeoutMs: 0, timelineLimit, where });
+export function slidingSnapshot(ctx: ScenarioContext, actor: string, shape: ListShape, where: string): Promise<SlidingItem> {
+  return slidingOnce(ctx, actor, { connId: `rc-snapshot-${++snapshots}`, timeoutMs: 0, shape, where });
 }
