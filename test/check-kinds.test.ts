@@ -10,6 +10,8 @@ const read = (user: string, event = '$e1', data: object = { ts: NOW }) => receip
 /** A transaction pushed to the suite's application service (already reduced to the scenario's rooms). */
 const asTxn = (ephemeral: Record<string, unknown>[], events: Record<string, unknown>[] = []) => ({ seq: 0, txnId: 't1', receivedAt: NOW, ephemeralKey: 'ephemeral', hasEvents: true, ephemeral, events, repeats: 0, alteredOnRepeat: false, auth: 'header' });
 const asRead = (user: string, roomId?: string) => ({ ...read(user), ...(roomId ? { room_id: roomId } : {}) });
+/** A simplified sliding sync response whose receipts extension holds this m.receipt event for the room. */
+const slidingWith = (receiptEvent?: object, timeline: object[] = []) => ({ pos: 'p1', rooms: { [ROOM]: { timeline } }, extensions: { receipts: { rooms: receiptEvent ? { [ROOM]: receiptEvent } : {} } } });
 const withAccountData = (type: string, eventId: string) => syncWith([], { account_data: { events: [{ type, content: { event_id: eventId } }] } });
 
 interface Case {
@@ -54,6 +56,15 @@ const CASES: Record<CheckKindName, Case> = {
     wrong: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
     right: [txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e1'], { ts: NOW, thread_id: '$root' })), txn(receiptEdu(ROOM, 'm.read', '@bob:hs', ['$e2']))],
   },
+  // A threaded receipt whose thread_id was dropped on the way is not the receipt asked for.
+  sliding_receipt: {
+    check: { sliding_receipt: { user: 'bob', event: 'e1', thread: 'main', ts: 'server' } },
+    wrong: slidingWith(read('@bob:hs', '$e1', { ts: NOW })),
+    right: slidingWith(read('@bob:hs', '$e1', { ts: NOW, thread_id: 'main' })),
+  },
+  no_sliding_receipt: { check: { no_sliding_receipt: { user: 'bob', type: 'm.read.private' } }, wrong: slidingWith(receiptEv({ $e1: { 'm.read.private': { '@bob:hs': { ts: NOW } } } })), right: slidingWith(read('@bob:hs')) },
+  sliding_timeline: { check: { sliding_timeline: { event: 'x' } }, wrong: slidingWith(undefined, [{ event_id: '$y' }]), right: slidingWith(undefined, [{ event_id: '$x' }]) },
+  only_sliding_receipts: { check: { only_sliding_receipts: { receipts: [{ user: 'carol', event: 'e1' }] } }, wrong: [slidingWith(read('@bob:hs')), slidingWith(read('@carol:hs'))], right: [slidingWith(), slidingWith(read('@carol:hs'))] },
 };
 
 describe('every check kind fails on a wrong item and holds on a right one', () => {

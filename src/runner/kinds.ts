@@ -5,7 +5,7 @@
 // lacks any of them.
 import Type, { type Static, type TSchema } from 'typebox';
 import type { Capability } from '../scenario/types.ts';
-import type { AsTxn, EduTxn, SyncItem } from './streams/items.ts';
+import type { AsTxn, EduTxn, SlidingItem, SyncItem } from './streams/items.ts';
 import type { ScenarioContext } from './context.ts';
 import type { Resolver } from './resolver.ts';
 
@@ -76,6 +76,8 @@ export interface StreamItems {
   edus: EduTxn;
   /** The transactions the target pushes to the suite's application service. */
   appservice: AsTxn;
+  /** The actor's simplified sliding sync responses (MSC4186), with the receipts extension on. */
+  sliding: SlidingItem;
 }
 export type StreamName = keyof StreamItems;
 

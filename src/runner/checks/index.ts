@@ -26,12 +26,17 @@ import { noAsReceipt } from './no-as-receipt.ts';
 import { asEvent } from './as-event.ts';
 import { eduLatest } from './edu-latest.ts';
 import { noOtherReceipts } from './no-other-receipts.ts';
+import { slidingReceipt } from './sliding-receipt.ts';
+import { noSlidingReceipt } from './no-sliding-receipt.ts';
+import { slidingTimeline } from './sliding-timeline.ts';
+import { onlySlidingReceipts } from './only-sliding-receipts.ts';
 
 export const CHECKS = [
   receipt, noReceipt, noReceiptType, ephemeral, noEphemeralType, timeline, joined, left, accountData, noAccountData,
   unread, noThreadCounts, noRoomId, receiptEventsPerRoom, onePerSlot, onlyReceipts, noOtherReceipts,
   eduReceipt, noEduReceipt, noEduReceiptType, eduLatest,
   asReceipt, noAsReceipt, asEvent,
+  slidingReceipt, noSlidingReceipt, slidingTimeline, onlySlidingReceipts,
 ] as const;
 
 export type CheckKindName = (typeof CHECKS)[number]['kind'];

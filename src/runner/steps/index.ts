@@ -31,11 +31,15 @@ import { appserviceUntil } from './appservice-until.ts';
 import { holdRemote, answerRemote } from './hold-remote.ts';
 import { injectGeneratedEdus } from './inject-generated-edus.ts';
 import { registerGuest } from './register-guest.ts';
+import { slidingUntil } from './sliding-until.ts';
+import { sliding } from './sliding.ts';
+import { tokenInQuery } from './token-in-query.ts';
 
 export const STEPS = [
   createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil, registerGuest,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
   appserviceUser, appserviceUntil,
+  slidingUntil, sliding, tokenInQuery,
 ] as const;
 
 /** One of these kinds, by reference into the scenario schema's $defs. */
