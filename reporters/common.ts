@@ -1,7 +1,6 @@
 // Helpers shared by the report writers, so every format ranks and labels results the same way.
 import type { CheckResult, ScenarioResult, TargetReport } from '../src/model.ts';
 import { worstOf, type Status } from '../src/verdict.ts';
-import { expectedStatus } from '../src/runner/result.ts';
 
 export { LEVELS, STATUSES, LEGEND, LEVEL_LEGEND } from '../src/verdict.ts';
 export { expectedStatus } from '../src/runner/result.ts';

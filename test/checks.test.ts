@@ -1,7 +1,7 @@
 // Every assertion kind is fed a response that breaks it and must fail: a check that cannot fail
 // is a defect.
 import { describe, it, expect } from 'vitest';
-import { evalCheck, evalWindow, syncWith, receiptEv, r, ROOM, NOW, txn, receiptEdu } from './support/checks.ts';
+import { evalCheck, evalWindow, syncWith, receiptEv, ROOM, NOW, txn, receiptEdu } from './support/checks.ts';
 
 
 

@@ -35,8 +35,6 @@ function specsWith(name: string, content: string | Buffer): string {
   return d;
 }
 
-const GOOD_EXPECTATIONS = 'deviations: {}\n';
-
 async function cli(args: string[], reportDir = tempDir()): Promise<CliRun> {
   // The fake is shared: it must have seen nothing from this run. Each run gets its own path prefix
   // in the URL so that requests can be told apart.

@@ -10,7 +10,7 @@ import { prepareReportDir } from '../../src/safety/report-dir.ts';
 import { InputError } from '../../src/safety/input-error.ts';
 import { redact, clearSecrets } from '../../src/safety/redaction.ts';
 import { projectRoot } from '../../src/scenario/schema.ts';
-import { ALIAS_BOMB, ALIAS_BOMB_LIST } from './samples.ts';
+import { ALIAS_BOMB_LIST } from './samples.ts';
 
 let dir: string;
 beforeAll(() => {

@@ -5,11 +5,10 @@
 // the whole body. A server without the endpoint (404, M_UNRECOGNIZED) makes the scenario
 // unsupported, not an error: the extension is not in any spec release.
 import { validator, ajvPath } from '../../scenario/schema.ts';
-import { enc } from '../../client/matrix.ts';
 import { HarnessError, Unsupported, type ScenarioContext } from '../context.ts';
 import { asObject, truncate } from '../json.ts';
-import { requireOk } from '../response.ts';
 import { slidingReceiptEvent, slidingReceipts } from '../checks/sliding-view.ts';
+import { postSentinel } from './sentinel.ts';
 import type { Stream } from '../wait.ts';
 import type { SlidingItem } from './items.ts';
 
@@ -84,28 +83,13 @@ function positionsOf(ctx: ScenarioContext): Map<string, string> {
 }
 
 /**
- * Posts the actor's own m.read on a fresh event in a room only it is in, and returns how to
- * recognise its echo. The extension sends a user's own receipts on a room's first appearance and
- * every receipt after the pos on later responses, all from one receipt stream: once this one
- * arrives, an earlier receipt that has not is not coming.
+ * The actor's sentinel receipt, and how to recognise it. The extension sends a user's own receipts
+ * on a room's first appearance and every receipt after the pos on later responses, all from one
+ * receipt stream.
  */
-async function postSentinel(ctx: ScenarioContext, actor: string): Promise<(item: SlidingItem) => boolean> {
-  const user = ctx.actor(actor);
-  let roomId = ctx.sentinelRooms.get(actor);
-  if (!roomId) {
-    const res = await user.createRoom({ preset: 'private_chat', name: `${ctx.settings.runPrefix} ${ctx.scenario.id} sentinel of ${actor}` });
-    requireOk(res, `creating ${actor}'s sentinel room`);
-    const id = asObject(res.json)?.room_id;
-    if (typeof id !== 'string') throw new HarnessError(`creating ${actor}'s sentinel room: no room_id`, res.record);
-    ctx.sentinelRooms.set(actor, (roomId = id));
-  }
-  const sent = await user.sendEvent(roomId, 'org.matrix.receipts_conformance.sentinel', {}, ctx.txnId());
-  requireOk(sent, `sending ${actor}'s sentinel event`);
-  const eventId = asObject(sent.json)?.event_id;
-  if (typeof eventId !== 'string') throw new HarnessError(`sending ${actor}'s sentinel event: no event_id`, sent.record);
-  requireOk(await user.call('POST', `/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, { json: {} }), `posting ${actor}'s sentinel receipt`);
-  const room = roomId;
-  return (item) => slidingReceipts(item, room).some((e) => e.userId === user.userId && e.eventIds.includes(eventId));
+async function slidingSentinel(ctx: ScenarioContext, actor: string): Promise<(item: SlidingItem) => boolean> {
+  const s = await postSentinel(ctx, actor);
+  return (item) => slidingReceipts(item, s.roomId).some((e) => e.userId === s.userId && e.eventIds.includes(s.eventId));
 }
 
 /**
@@ -120,7 +104,7 @@ export function slidingStream(ctx: ScenarioContext, actor: string, shape: ListSh
   const opened = pos === undefined;
   return {
     // A new sentinel room tops the list: in a short list it would push the scenario's rooms out.
-    ...(shape.listSize === DEFAULT_LIST_SIZE ? { sentinel: () => postSentinel(ctx, actor) } : {}),
+    ...(shape.listSize === DEFAULT_LIST_SIZE ? { sentinel: () => slidingSentinel(ctx, actor) } : {}),
     async next(deadline) {
       const remaining = Math.floor(deadline - performance.now());
       if (remaining <= 0) return undefined;

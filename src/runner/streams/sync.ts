@@ -6,8 +6,7 @@ import { receiptEvents, roomAccountData } from '../sync-view.ts';
 import { asObject, truncate } from '../json.ts';
 import type { Stream } from '../wait.ts';
 import type { SyncItem } from './items.ts';
-import { enc } from '../../client/matrix.ts';
-import { requireOk } from '../response.ts';
+import { postSentinel } from './sentinel.ts';
 import { syncReceipts } from '../receipts.ts';
 
 /** A filter that matches no room: the cheapest way to learn the current stream position. */
@@ -58,31 +57,10 @@ function validateSync(ctx: ScenarioContext, sync: SyncItem, where: string): void
   }
 }
 
-/** An event type no push rule matches: the sentinel room's events never notify anyone. */
-const SENTINEL_EVENT = 'org.matrix.receipts_conformance.sentinel';
-
-/**
- * Posts the actor's own m.read receipt on a fresh event in a room only it is in (made once per
- * scenario and actor), and returns how to recognise its echo. Receipts of one server travel in one
- * stream, in order: once this one arrives, an earlier receipt that has not is not coming.
- */
-async function postSentinel(ctx: ScenarioContext, actor: string): Promise<(item: SyncItem) => boolean> {
-  const user = ctx.actor(actor);
-  let roomId = ctx.sentinelRooms.get(actor);
-  if (!roomId) {
-    const res = await user.createRoom({ preset: 'private_chat', name: `${ctx.settings.runPrefix} ${ctx.scenario.id} sentinel of ${actor}` });
-    requireOk(res, `creating ${actor}'s sentinel room`);
-    const id = asObject(res.json)?.room_id;
-    if (typeof id !== 'string') throw new HarnessError(`creating ${actor}'s sentinel room: no room_id`, res.record);
-    ctx.sentinelRooms.set(actor, (roomId = id));
-  }
-  const sent = await user.sendEvent(roomId, SENTINEL_EVENT, {}, ctx.txnId());
-  requireOk(sent, `sending ${actor}'s sentinel event`);
-  const eventId = asObject(sent.json)?.event_id;
-  if (typeof eventId !== 'string') throw new HarnessError(`sending ${actor}'s sentinel event: no event_id`, sent.record);
-  requireOk(await user.call('POST', `/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, { json: {} }), `posting ${actor}'s sentinel receipt`);
-  const room = roomId;
-  return (item) => syncReceipts(item, room).some((e) => e.userId === user.userId && e.eventIds.includes(eventId));
+/** The actor's sentinel receipt, and how to recognise its echo in a response. */
+async function syncSentinel(ctx: ScenarioContext, actor: string): Promise<(item: SyncItem) => boolean> {
+  const s = await postSentinel(ctx, actor);
+  return (item) => syncReceipts(item, s.roomId).some((e) => e.userId === s.userId && e.eventIds.includes(s.eventId));
 }
 
 /**
@@ -102,7 +80,7 @@ export function syncStream(ctx: ScenarioContext, actor: string, filter: unknown,
   let since = ctx.positions.sync.get(actor);
   return {
     // A filter that may hide the sentinel's room or receipts leaves the wait to its deadline.
-    ...(!filterMayHideSentinel(filter) ? { sentinel: () => postSentinel(ctx, actor) } : {}),
+    ...(!filterMayHideSentinel(filter) ? { sentinel: () => syncSentinel(ctx, actor) } : {}),
     async next(deadline) {
       if (since === undefined) {
         await markPosition(ctx, actor);
