@@ -1,6 +1,6 @@
 // The kinds added for coverage of what servers get wrong: the slow-remote steps (against real fake
-// servers: one plays the target, one the suite's remote), the EDU window check edu_latest, the
-// leak check no_other_receipts, and register_guest's refusal path.
+// servers: one plays the target, one the suite's remote), the EDU window check edu_latest and the
+// leak check no_other_receipts.
 import { afterEach, describe, it, expect } from 'vitest';
 import { ScenarioContext } from '../src/runner/context.ts';
 import { runStep } from '../src/runner/steps/index.ts';
@@ -11,7 +11,7 @@ import { evalWindow, receiptEdu, receiptEv, syncWith, txn, ROOM, NOW } from './s
 
 function makeCtx(api: MatrixApi = {} as never): ScenarioContext {
   const scenario: Scenario = {
-    id: 'fed.test.coverage', title: 'coverage kinds', rules: ['R-FED-09'], level: 'MUST', spec: { since: 'r0.1.0' }, tags: [], needs: ['federation', 'guest'], users: ['alice', 'guest'], remote_users: [],
+    id: 'fed.test.coverage', title: 'coverage kinds', rules: ['R-FED-09'], level: 'MUST', spec: { since: 'r0.1.0' }, tags: [], needs: ['federation', 'guest'], users: ['alice', 'guest'], guests: [], remote_users: [],
     steps: [], file: 'coverage.yaml', area: 'test', stepLines: [],
   };
   const ctx = new ScenarioContext(scenario, api, {} as never, { runPrefix: 'rc', syncTimeoutMs: 2000, pollMs: 100, serverName: 'hs.test', ruleLevels: new Map() });
@@ -103,14 +103,5 @@ describe('hold_remote and answer_remote', () => {
     await target.sendTransaction({ edus: [buildReceiptEdu(ROOM, '@alice:hs', ['$e1'])] });
     await runStep(ctx, { answer_remote: {} }, { where: 'answer' });
     expect(ctx.blocked).toMatchObject({ message: expect.stringMatching(/went out at the hold deadline/) });
-  });
-});
-
-describe('register_guest', () => {
-  it('is a harness error, not a verdict, when the server refuses guests', async () => {
-    const api = { call: async () => ({ status: 403, json: { errcode: 'M_FORBIDDEN' }, text: '{"errcode":"M_FORBIDDEN"}', ms: 1, record: { method: 'POST', path: '/register' } }) } as unknown as MatrixApi;
-    const ctx = makeCtx(api);
-    await expect(runStep(ctx, { register_guest: { as: 'guest' } }, { where: 'guest' })).rejects.toThrow(/guest registration answered 403/);
-    expect(ctx.users.has('guest')).toBe(false);
   });
 });

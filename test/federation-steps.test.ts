@@ -53,7 +53,7 @@ class StubFake {
 
 function makeCtx(level: Level = 'MUST'): { ctx: ScenarioContext; fake: StubFake } {
   const scenario: Scenario = {
-    id: 'fed.test.stub', title: 'stub scenario', rules: ['R-FED-09', 'R-FED-10'], level, spec: { since: 'r0.1.0' }, tags: [], needs: ['federation'], users: ['alice'], remote_users: ['zed'],
+    id: 'fed.test.stub', title: 'stub scenario', rules: ['R-FED-09', 'R-FED-10'], level, spec: { since: 'r0.1.0' }, tags: [], needs: ['federation'], users: ['alice'], guests: [], remote_users: ['zed'],
     steps: [], file: 'stub.yaml', area: 'test', stepLines: [],
   };
   const ctx = new ScenarioContext(scenario, {} as never, {} as never, { runPrefix: 'rc', syncTimeoutMs: 200, pollMs: 100, serverName: 'hs.test', ruleLevels: new Map() });

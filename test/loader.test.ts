@@ -78,4 +78,12 @@ describe('scenario loader', () => {
     const p = problems({ 'area/sample.yaml': head + 'steps:\n  - create_room: {as: alice, room: r}\n    send: {as: alice, room: r}\n' });
     expect(p[0]).toMatch(/sample\.yaml:8:5: expected one key naming the step kind, got 2/);
   });
+
+  it('requires guests to be users, and the guest capability', () => {
+    const p = problems({ 'area/sample.yaml': head + 'guests: [alice, zed]\nsteps:\n  - create_room: {as: alice}\n' });
+    expect(p).toEqual([
+      expect.stringMatching(/sample\.yaml:7:17: guest zed must also be listed under users/),
+      expect.stringMatching(/sample\.yaml:7:9: guests need guest; add it to the scenario's needs/),
+    ]);
+  });
 });

@@ -15,7 +15,7 @@ import { ResultCollector } from '../src/cli/collector.ts';
 import { ScenarioError } from '../src/scenario/yaml.ts';
 
 function sc(over: Partial<Scenario> = {}): Scenario {
-  return { id: 'cs.receipts.x', title: 'A scenario', rules: ['R-CS-06'], level: 'MUST', spec: { since: 'v1.4' }, tags: ['receipts'], needs: [], users: ['a'], remote_users: [], steps: [], file: 'x.yaml', area: 'client-server/receipts', stepLines: [], ...over };
+  return { id: 'cs.receipts.x', title: 'A scenario', rules: ['R-CS-06'], level: 'MUST', spec: { since: 'v1.4' }, tags: ['receipts'], needs: [], users: ['a'], guests: [], remote_users: [], steps: [], file: 'x.yaml', area: 'client-server/receipts', stepLines: [], ...over };
 }
 const broken: CheckResult = { where: 'step 3 sync_until (line 9) until', check: 'receipt {"event":"e"}', rules: ['R-CS-06'], level: 'MUST', role: 'assert', status: 'fail', message: 'not seen', expected: 'a receipt', actual: 'nothing', request: { method: 'GET', path: '/sync', status: 200 } };
 

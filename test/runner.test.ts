@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 function scenario(steps: Scenario['steps'], level: Scenario['level'] = 'MUST', rules = ['R-CS-06', 'R-CS-01', 'R-CS-10', 'R-RM-07', 'R-NT-04', 'R-ERR-07']): Scenario {
-  return { id: 't.x.y', title: 'test', rules, level, spec: { since: 'v1.1' }, tags: [], needs: [], users: ['alice', 'bob'], remote_users: [], steps, file: 'x.yaml', area: 't', stepLines: steps.map((_, i) => i + 1) };
+  return { id: 't.x.y', title: 'test', rules, level, spec: { since: 'v1.1' }, tags: [], needs: [], users: ['alice', 'bob'], guests: [], remote_users: [], steps, file: 'x.yaml', area: 't', stepLines: steps.map((_, i) => i + 1) };
 }
 
 const settings = (syncTimeoutMs = 1500) => ({ runPrefix: 'rct', syncTimeoutMs, pollMs: 200, ruleLevels: new Map<string, Level>([['R-CS-01', 'API'], ['R-PR-02', 'MUST']]) });

@@ -76,7 +76,7 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 function scenario(steps: Scenario['steps']): Scenario {
-  return { id: 't.sliding.x', title: 'test', rules: ['R-TENT-02'], level: 'MUST', spec: { since: 'v1.19' }, tags: [], needs: [], tentative: 'MSC4186', users: ['alice', 'bob'], remote_users: [], steps, file: 'x.yaml', area: 'tentative/msc4186', stepLines: steps.map((_, i) => i + 1) };
+  return { id: 't.sliding.x', title: 'test', rules: ['R-TENT-02'], level: 'MUST', spec: { since: 'v1.19' }, tags: [], needs: [], tentative: 'MSC4186', users: ['alice', 'bob'], guests: [], remote_users: [], steps, file: 'x.yaml', area: 'tentative/msc4186', stepLines: steps.map((_, i) => i + 1) };
 }
 
 async function run(s: Scenario) {

@@ -15,7 +15,12 @@ export interface AppServiceAccess {
   observerUrl: string;
   /** Bearer token of the observer endpoint; the homeserver never learns it. */
   observerToken: string;
+  /** What the run's probe learnt (receipt-probe.ts); absent when it could not run. */
+  receiptPush?: ReceiptPush;
 }
+
+/** Whether the homeserver pushed a receipt to the application service when probed at startup. */
+export type ReceiptPush = { pushed: true; ms: number } | { pushed: false; evidence: string };
 
 /** One transaction as the observer hands it to a scenario: only the parts about its rooms. */
 export interface ObservedTxn {

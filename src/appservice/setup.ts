@@ -10,6 +10,7 @@ import type { CapabilityState } from '../targets/capabilities.ts';
 import type { TargetHandle } from '../targets/target.ts';
 import type { AppServiceAccess } from './access.ts';
 import { AppServiceReceiver, OBSERVE_PATH } from './receiver.ts';
+import { probeReceiptPush } from './receipt-probe.ts';
 import { newRegistration, renderRegistration, type Registration } from './registration.ts';
 
 const CHECK_TIMEOUT_MS = 10_000;
@@ -56,7 +57,8 @@ function answer(res: { status: number; json: unknown; text: string }): string {
 
 /**
  * The homeserver loaded the registration (its as_token is the sender's, per whoami) and, where it
- * offers the spec's ping (v1.7), reaches the receiver. What fails is the capability's reason.
+ * offers the spec's ping (v1.7), reaches the receiver. What fails is the capability's reason. Then
+ * the receipt-push probe runs, and its finding goes with the access to the scenarios.
  */
 export async function checkAppService(baseUrl: string, as: LocalAppService, log: (line: string) => void): Promise<CapabilityState> {
   const headers = { authorization: `Bearer ${as.registration.asToken}` };
@@ -79,6 +81,8 @@ export async function checkAppService(baseUrl: string, as: LocalAppService, log:
     if (ping.status === 200) log(`application service ${as.registration.id} registered; the homeserver reached its receiver on ${as.receiver.url} (ping ${typeof ms === 'number' ? `${ms} ms` : 'ok'})`);
     else if (ping.status === 404 || ping.status === 405) log(`application service ${as.registration.id} registered (as ${userId}); the homeserver has no ping endpoint (${answer(ping)}), so its reach is not checked before the scenarios`);
     else return { ok: false, reason: `the homeserver cannot reach the suite's application service on ${as.receiver.url}: ping answered ${answer(ping)}` };
+    const push = await probeReceiptPush(baseUrl, as.access, log);
+    if (push) as.access.receiptPush = push;
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: `checking the application-service registration failed: ${(err as Error).message}` };

@@ -32,11 +32,19 @@ function remember(json: any): void {
   addSecret(json?.refresh_token);
 }
 
+/** A full account, made the target's way, or a guest account (the same on every server). */
+export type AccountKind = 'user' | 'guest';
+
 export interface Registrar {
-  register(localpart: string): Promise<MatrixUser>;
+  register(localpart: string, kind?: AccountKind): Promise<MatrixUser>;
 }
 
 export function makeRegistrar(api: MatrixApi, cfg: RegistrationConfig): Registrar {
+  const users = usersRegistrar(api, cfg);
+  return { register: (localpart, kind = 'user') => (kind === 'guest' ? registerGuest(api) : users.register(localpart)) };
+}
+
+function usersRegistrar(api: MatrixApi, cfg: RegistrationConfig): Registrar {
   switch (cfg.mode) {
     case 'shared-secret':
       return new SharedSecretRegistrar(api, cfg.sharedSecret);
@@ -45,6 +53,20 @@ export function makeRegistrar(api: MatrixApi, cfg: RegistrationConfig): Registra
     case 'users-file':
       return new UsersFileRegistrar(api, cfg.file);
   }
+}
+
+/**
+ * A guest account: POST /register?kind=guest with an empty body (Client-Server API, Guest access);
+ * the server picks the user ID and device. A 429 is waited out as the server asks, within the
+ * client's bounds: servers limit registrations per address, and a run asks for several guests.
+ */
+export async function registerGuest(api: MatrixApi): Promise<MatrixUser> {
+  const res = await api.call('POST', '/register', { query: { kind: 'guest' }, json: {} });
+  remember(res.json);
+  if (res.status !== 200 || typeof res.json?.access_token !== 'string' || typeof res.json?.user_id !== 'string') {
+    throw new RegistrationError(`guest registration: POST /register?kind=guest answered ${answer(res)}`);
+  }
+  return new MatrixUser(api, res.json.user_id, res.json.access_token, typeof res.json.device_id === 'string' ? res.json.device_id : undefined);
 }
 
 const password = () => randomBytes(12).toString('hex');

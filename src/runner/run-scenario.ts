@@ -86,7 +86,7 @@ export async function runScenario(scenario: Scenario, deps: RunDeps): Promise<Sc
   try {
     await Promise.all(
       scenario.users.map(async (actor) => {
-        const user = await deps.registrar.register(ctx!.localpart(actor));
+        const user = await deps.registrar.register(ctx!.localpart(actor), scenario.guests.includes(actor) ? 'guest' : 'user');
         ctx!.users.set(actor, new MatrixUser(api, user.userId, user.accessToken, user.deviceId, actor));
       }),
     );

@@ -20,6 +20,11 @@ export interface Stream<I> {
    * caused, and returns how to recognise it. A stream that cannot (a filtered /sync) has none.
    */
   sentinel?(): Promise<(item: I) => boolean>;
+  /**
+   * Evidence, gathered before this wait, that no receipt reaches this stream at all (so neither
+   * would a sentinel): the checks a sentinel settles are judged by it at once.
+   */
+  receiptsNeverArrive?: string;
 }
 
 export interface WaitArgs {
@@ -78,6 +83,15 @@ export async function waitUntil<S extends StreamName>(ctx: ScenarioContext, at: 
   // are still pending have their answer (evidence in a response, not a deadline).
   let sentinel: ((item: StreamItems[S]) => boolean) | undefined;
   const settleable = () => [...pendingEvents, ...(pendingEvents.length ? [] : pendingState)].filter((b) => b.kind.settledByLaterReceipt);
+
+  if (stream.receiptsNeverArrive) {
+    const settled = new Set([...pendingEvents, ...pendingState].filter((b) => b.kind.settledByLaterReceipt));
+    for (const b of settled) {
+      ctx.record(b.spec, { ok: false, message: `not awaited: ${stream.receiptsNeverArrive}; so this cannot come: ${b.spec.check}`, expected: b.spec.check, actual: stream.receiptsNeverArrive });
+    }
+    pendingEvents = pendingEvents.filter((b) => !settled.has(b));
+    pendingState = pendingState.filter((b) => !settled.has(b));
+  }
 
   try {
     while (pendingEvents.length || pendingState.length) {

@@ -25,6 +25,7 @@ export const ScenarioDocument = Type.Object(
     tentative: Type.Optional(Type.String({ pattern: '^MSC[0-9]+$', description: 'Behaviour of this MSC, not yet in the spec: reported apart, never changes the exit code.' })),
     notes: Type.Optional(Type.String({ description: 'Why the scenario is shaped the way it is, e.g. why a verdict is informational.' })),
     users: Type.Optional(Type.Array(ActorName, { minItems: 1, uniqueItems: true, description: 'Local users, created fresh for this scenario.' })),
+    guests: Type.Optional(Type.Array(ActorName, { minItems: 1, uniqueItems: true, description: 'The users (each also listed under users) who are guest accounts, registered with POST /register?kind=guest before the scenarios run. Needs guest.' })),
     remote_users: Type.Optional(Type.Array(ActorName, { uniqueItems: true, description: "Users on the suite's fake federation server." })),
     steps: Type.Array(StepSchema, { minItems: 1 }),
   },

@@ -140,7 +140,7 @@ function loadOne(file: string, root: string, known: ReadonlySet<string>, ids: Ma
   if (kinds.length) return kinds;
   const validate = documentValidator();
   if (!validate(parsed.data)) return explain(validate.errors ?? [], parsed);
-  const data = parsed.data as { id: string; title: string; rules: string[]; level: Scenario['level']; spec: Scenario['spec']; tags?: string[]; needs?: Capability[]; tentative?: string; notes?: string; users?: string[]; remote_users?: string[]; steps: Scenario['steps'] };
+  const data = parsed.data as { id: string; title: string; rules: string[]; level: Scenario['level']; spec: Scenario['spec']; tags?: string[]; needs?: Capability[]; tentative?: string; notes?: string; users?: string[]; guests?: string[]; remote_users?: string[]; steps: Scenario['steps'] };
   const problems: string[] = [];
   data.rules.forEach((r, i) => {
     if (!known.has(r)) problems.push(`${parsed.at(['rules', i])}: unknown rule ${r}; rule IDs come from specs/rules.yaml`);
@@ -157,6 +157,10 @@ function loadOne(file: string, root: string, known: ReadonlySet<string>, ids: Ma
     const kind = ALL_STEPS.find((k) => k.kind === Object.keys(s)[0]);
     if (kind?.needs && !needs.has(kind.needs)) problems.push(`${parsed.at(['steps', i])}: ${kind.kind} needs ${kind.needs}; add it to the scenario's needs`);
   });
+  (data.guests ?? []).forEach((g, i) => {
+    if (!(data.users ?? []).includes(g)) problems.push(`${parsed.at(['guests', i])}: guest ${g} must also be listed under users`);
+  });
+  if (data.guests?.length && !needs.has('guest')) problems.push(`${parsed.at(['guests'])}: guests need guest; add it to the scenario's needs`);
   if (data.remote_users?.length && !needs.has('federation')) problems.push(`${parsed.at(['remote_users'])}: remote users need federation; add it to the scenario's needs`);
   if (problems.length) return problems.slice(0, MAX_PROBLEMS_PER_FILE);
   const area = relative(root, dirname(file)).split(sep).join('/') || basename(dirname(file));
@@ -171,6 +175,7 @@ function loadOne(file: string, root: string, known: ReadonlySet<string>, ids: Ma
     ...(data.tentative ? { tentative: data.tentative } : {}),
     ...(data.notes ? { notes: data.notes } : {}),
     users: data.users ?? [],
+    guests: data.guests ?? [],
     remote_users: data.remote_users ?? [],
     steps: data.steps,
     file: parsed.display,

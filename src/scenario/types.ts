@@ -30,6 +30,8 @@ export interface Scenario {
   tentative?: string;
   notes?: string;
   users: string[];
+  /** The actors among `users` who are guests (POST /register?kind=guest). */
+  guests: string[];
   remote_users: string[];
   steps: StepValue[];
   /** Path relative to the working directory, for messages. */

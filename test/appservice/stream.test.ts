@@ -6,6 +6,7 @@ import { AppServiceReceiver, OBSERVE_PATH } from '../../src/appservice/receiver.
 import { ScenarioContext } from '../../src/runner/context.ts';
 import { runStep } from '../../src/runner/steps/index.ts';
 import type { Scenario } from '../../src/scenario/types.ts';
+import type { AppServiceAccess } from '../../src/appservice/access.ts';
 
 const HS = 'hs-token-stream-test';
 const ROOM = '!room:hs.test';
@@ -22,15 +23,15 @@ let txn = 0;
 const push = (ephemeral: object[], key = 'ephemeral') =>
   httpRequest({ method: 'PUT', url: `${rx.url}/_matrix/app/v1/transactions/${++txn}`, headers: { authorization: `Bearer ${HS}` }, json: { events: [], [key]: ephemeral } });
 
-function makeCtx(): ScenarioContext {
+function makeCtx(extra: Partial<AppServiceAccess> = {}): ScenarioContext {
   const scenario: Scenario = {
-    id: 'as.test.stub', title: 'stub', rules: ['R-AS-02'], level: 'MUST', spec: { since: 'v1.13' }, tags: [], needs: ['appservice'], users: ['alice'], remote_users: [],
+    id: 'as.test.stub', title: 'stub', rules: ['R-AS-02'], level: 'MUST', spec: { since: 'v1.13' }, tags: [], needs: ['appservice'], users: ['alice'], guests: [], remote_users: [],
     steps: [], file: 'stub.yaml', area: 'test', stepLines: [],
   };
   const ctx = new ScenarioContext(scenario, {} as never, {} as never, {
     runPrefix: 'rc', syncTimeoutMs: 3_000, pollMs: 100, serverName: 'hs.test',
     ruleLevels: new Map([['R-AS-01', 'MUST'], ['R-AS-02', 'MUST']]),
-    appservice: { id: 'x', asToken: 'as-token-stream-test', userPrefix: '_rcas_', senderLocalpart: 'bot', observerUrl: `${rx.url}${OBSERVE_PATH}`, observerToken: 'obs-token-stream-test' },
+    appservice: { id: 'x', asToken: 'as-token-stream-test', userPrefix: '_rcas_', senderLocalpart: 'bot', observerUrl: `${rx.url}${OBSERVE_PATH}`, observerToken: 'obs-token-stream-test', ...extra },
   });
   ctx.users.set('alice', { userId: ALICE } as never);
   ctx.rooms.set('room', ROOM);
@@ -87,5 +88,20 @@ describe('appservice_until', () => {
     await until(ctx, { until: [{ as_receipt: { user: 'alice', event: 'later' } }], throughout: [{ no_as_receipt: { type: 'm.read.private' } }] });
     expect(broken(ctx)).toEqual([]);
     expect(ctx.positions.appservice).toBe(2);
+  });
+
+  it("judges an awaited receipt at once when the run's probe found that no receipt is ever pushed, and still waits for events", async () => {
+    const ctx = makeCtx({ receiptPush: { pushed: false, evidence: 'no m.receipt for the probe in 10 s' } });
+    ctx.events.set('e', '$e');
+    setTimeout(() => void httpRequest({ method: 'PUT', url: `${rx.url}/_matrix/app/v1/transactions/${++txn}`, headers: { authorization: `Bearer ${HS}` }, json: { events: [{ event_id: '$e', room_id: ROOM, type: 'm.room.message' }] } }), 50);
+    const started = performance.now();
+    await until(ctx, { until: [{ as_event: { event: 'e' } }, { as_receipt: { user: 'alice', event: 'hello' } }], timeout_ms: 10_000 });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(ctx.deadlineWaitMs).toBe(0);
+    const failed = broken(ctx);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.check).toMatch(/^as_receipt/);
+    expect(failed[0]!.message).toMatch(/not awaited: the run's probe found .*no m\.receipt for the probe in 10 s/);
+    expect(ctx.checks.find((c) => c.check.startsWith('as_event'))?.status).toBe('pass');
   });
 });

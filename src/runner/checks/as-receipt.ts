@@ -31,6 +31,7 @@ export const asReceipt = defineCheck({
     "An m.receipt in the transaction's ephemeral list, whose top-level room_id is the room, holds this receipt: content[event][type][user], in the client-server format.",
   stream: 'appservice',
   phase: 'event',
+  settledByLaterReceipt: true,
   args: Type.Object(
     { room: Type.Optional(Name.room()), user: Name.actor(), event: Name.event(), type: Type.Optional(ReceiptType), thread: Type.Optional(ThreadOrNone), ts: Type.Optional(TsWant), ...CheckCommon },
     { additionalProperties: false },

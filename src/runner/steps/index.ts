@@ -30,13 +30,12 @@ import { appserviceUser } from './appservice-user.ts';
 import { appserviceUntil } from './appservice-until.ts';
 import { holdRemote, answerRemote } from './hold-remote.ts';
 import { injectGeneratedEdus } from './inject-generated-edus.ts';
-import { registerGuest } from './register-guest.ts';
 import { slidingUntil } from './sliding-until.ts';
 import { sliding } from './sliding.ts';
 import { tokenInQuery } from './token-in-query.ts';
 
 export const STEPS = [
-  createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil, registerGuest,
+  createRoom, join, leave, invite, kick, ban, send, react, receipt, receiptBurst, readMarkers, accountData, request, sync, syncUntil,
   remoteJoin, remoteSend, remoteRelease, injectReceipt, injectEdu, edusUntil, denyRemote, holdRemote, answerRemote, injectGeneratedEdus,
   appserviceUser, appserviceUntil,
   slidingUntil, sliding, tokenInQuery,

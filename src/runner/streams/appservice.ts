@@ -9,6 +9,8 @@ import { observe } from '../../appservice/observer-client.ts';
 import type { AppServiceAccess } from '../../appservice/access.ts';
 import type { Stream } from '../wait.ts';
 import type { AsTxn } from './items.ts';
+import { asReceipts } from '../checks/as-receipt.ts';
+import { postSentinel } from './sentinel.ts';
 
 /** Longest single long-poll; a wait's deadline is made of several. */
 const POLL_MS = 25_000;
@@ -47,14 +49,27 @@ export function appserviceStream(ctx: ScenarioContext, where: string): Stream<As
   const access = appserviceOf(ctx);
   let since = ctx.positions.appservice;
   const buffer: AsTxn[] = [];
+  // The sentinel is posted by one of the scenario's users in the AS's namespace: its own room is
+  // one the AS is interested in, so its receipt is pushed through the same stream.
+  const asActor = [...ctx.users.entries()].find(([, u]) => u.userId.startsWith(`@${access.userPrefix}`))?.[0];
+  const push = access.receiptPush;
   return {
+    ...(push?.pushed === false ? { receiptsNeverArrive: `the run's probe found that the homeserver pushes no receipts to the application service (${push.evidence})` } : {}),
+    ...(asActor
+      ? {
+          async sentinel() {
+            const s = await postSentinel(ctx, asActor);
+            return (txn: AsTxn) => asReceipts(txn).some((e) => e.userId === s.userId && e.eventIds.includes(s.eventId));
+          },
+        }
+      : {}),
     async next(deadline) {
       while (!buffer.length) {
         const remaining = Math.floor(deadline - performance.now());
         if (remaining <= 0) return undefined;
         let page;
         try {
-          page = await observe(access, { since, rooms: [...ctx.rooms.values()], events: [...ctx.events.values()], timeout_ms: Math.min(remaining, POLL_MS) });
+          page = await observe(access, { since, rooms: [...ctx.rooms.values(), ...ctx.sentinelRooms.values()], events: [...ctx.events.values()], timeout_ms: Math.min(remaining, POLL_MS) });
         } catch (err) {
           throw new HarnessError(`${where}: ${(err as Error).message}`);
         }
