@@ -66,7 +66,8 @@ export function matrixRows(targets: readonly TargetReport[]): Map<string, Scenar
   });
   const byArea = new Map<string, ScenarioRow[]>();
   for (const row of byId.values()) {
-    const area = row.tentative ? `tentative (${row.area})` : row.area;
+    // Tentative scenarios live under specs/tentative/ already; say so once, not twice.
+    const area = row.tentative ? `tentative (${row.area.replace(/^tentative\//, '')})` : row.area;
     byArea.set(area, [...(byArea.get(area) ?? []), row]);
   }
   return byArea;
