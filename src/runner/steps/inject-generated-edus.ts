@@ -2,11 +2,9 @@ import Type from 'typebox';
 import { buildReceiptEdu } from '../../federation/fake-server.ts';
 import { defineStep, Name, type At } from '../kinds.ts';
 import { HarnessError, type ScenarioContext } from '../context.ts';
-import { transact } from '../federation.ts';
+import { buildMessage, deliverAndAwait, transact } from '../federation.ts';
 import { waitUntil } from '../wait.ts';
 import { syncStream } from '../streams/sync.ts';
-import { asObject, truncate } from '../json.ts';
-import { requireOk } from '../response.ts';
 import { eduVariants, FAMILIES, type EduVariant } from './edu-variants.ts';
 
 /** At most this many transactions per step: one per variant. */
@@ -22,27 +20,23 @@ export const injectGeneratedEdus = defineStep({
       family: Type.Union(FAMILIES.map((f) => Type.Literal(f)), { description: 'envelope: edu_type and content themselves; missing, mistyped, extra: inside content.' }),
       as: Name.remote('The remote actor the generated receipts name.'),
       with: Name.remote('The remote actor whose valid receipt rides in each transaction.'),
-      observer: Name.local('A local member: sends one message per variant (the receipts name them) and must see each valid receipt.'),
+      observer: Name.local('A local member, who must see each valid receipt. The messages the receipts name are PDUs from `as`, one per variant, in one transaction.'),
       room: Type.Optional(Name.room()),
     },
     { additionalProperties: false },
   ),
   async run(ctx, args, at) {
     const roomId = ctx.room(args.room);
-    const observer = ctx.actor(args.observer);
     const malformedUser = ctx.remoteUser(args.as);
     const validUser = ctx.remoteUser(args.with);
     const probe = eduVariants({ room: roomId, user: malformedUser, event: '$probe', otherEvent: '$probe2', ts: 0 }).filter((v) => v.family === args.family);
     if (probe.length > MAX_GENERATED) throw new HarnessError(`${at.where}: ${probe.length} ${args.family} variants, more than ${MAX_GENERATED}`);
-    // One event per variant, in order, so every receipt moves forward (a server may ignore one that does not).
-    const events: string[] = [];
-    for (const [i] of probe.entries()) {
-      const res = await observer.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body: `generated variant ${i + 1}` }, ctx.txnId());
-      requireOk(res, `${at.where}: sending message ${i + 1}`);
-      const id = asObject(res.json)?.event_id;
-      if (typeof id !== 'string') throw new HarnessError(`${at.where}: no event_id in ${truncate(res.text, 200)}`, res.record);
-      events.push(id);
-    }
+    // One event per variant, in order, so every receipt moves forward (a server may ignore one that
+    // does not). They come from the remote sender of the variants, in one transaction: a local sender would meet
+    // the server's message rate limit (Synapse's default allows a burst of 10) and wait it out.
+    const built = probe.map((_, i) => buildMessage(ctx, { as: args.as, ...(args.room ? { room: args.room } : {}), body: `generated variant ${i + 1}` }));
+    await deliverAndAwait(ctx, at, args.room, built);
+    const events = built.map((b) => b.eventId);
     for (const [i, p] of probe.entries()) {
       const event = events[i]!;
       const variant = eduVariants({ room: roomId, user: malformedUser, event, otherEvent: events[0]!, ts: ctx.nowMs() }).find((v) => v.id === p.id)!;
