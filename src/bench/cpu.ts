@@ -130,36 +130,48 @@ export interface CpuMeterOptions {
  * The resolution is one clock tick (10 ms) per process per sample.
  */
 export class CpuMeter {
+  private last: { at: number; server: TreeSample; harness: TreeSample };
+
   private constructor(
     private readonly opts: Required<Pick<CpuMeterOptions, 'harnessPid'>> & CpuMeterOptions,
-    private readonly startedAt: number,
-    private readonly server: TreeSample,
-    private readonly harness: TreeSample,
-  ) {}
+    private readonly first: { at: number; server: TreeSample; harness: TreeSample },
+  ) {
+    this.last = first;
+  }
 
   static start(opts: CpuMeterOptions = {}): CpuMeter {
     const o = { ...opts, harnessPid: opts.harnessPid ?? process.pid };
-    const { server, harness } = sampleBoth(o);
-    return new CpuMeter(o, performance.now(), server, harness);
+    return new CpuMeter(o, { at: performance.now(), ...sampleBoth(o) });
   }
 
   /** Reads the trees again; may be called more than once (each call measures from start). */
   stop(): CpuReport {
-    const wallMs = performance.now() - this.startedAt;
-    const { server, harness } = sampleBoth(this.opts);
-    const serverCpuMs = Math.max(0, server.cpuMs - this.server.cpuMs);
-    const harnessCpuMs = Math.max(0, harness.cpuMs - this.harness.cpuMs);
-    const total = serverCpuMs + harnessCpuMs;
-    return {
-      wallMs,
-      serverCpuMs,
-      harnessCpuMs,
-      wallPerServerCpu: serverCpuMs > 0 ? wallMs / serverCpuMs : null,
-      harnessShare: total > 0 ? harnessCpuMs / total : null,
-      serverProcesses: Math.max(server.processes, this.server.processes),
-      harnessProcesses: Math.max(harness.processes, this.harness.processes),
-    };
+    return between(this.first, { at: performance.now(), ...sampleBoth(this.opts) });
   }
+
+  /** What was used since the previous split (or the start): one phase of the work. */
+  split(): CpuReport {
+    const now = { at: performance.now(), ...sampleBoth(this.opts) };
+    const phase = between(this.last, now);
+    this.last = now;
+    return phase;
+  }
+}
+
+function between(a: { at: number; server: TreeSample; harness: TreeSample }, b: { at: number; server: TreeSample; harness: TreeSample }): CpuReport {
+  const wallMs = b.at - a.at;
+  const serverCpuMs = Math.max(0, b.server.cpuMs - a.server.cpuMs);
+  const harnessCpuMs = Math.max(0, b.harness.cpuMs - a.harness.cpuMs);
+  const total = serverCpuMs + harnessCpuMs;
+  return {
+    wallMs,
+    serverCpuMs,
+    harnessCpuMs,
+    wallPerServerCpu: serverCpuMs > 0 ? wallMs / serverCpuMs : null,
+    harnessShare: total > 0 ? harnessCpuMs / total : null,
+    serverProcesses: Math.max(a.server.processes, b.server.processes),
+    harnessProcesses: Math.max(a.harness.processes, b.harness.processes),
+  };
 }
 
 function sampleBoth(o: CpuMeterOptions & { harnessPid: number }): { server: TreeSample; harness: TreeSample } {

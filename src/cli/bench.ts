@@ -1,6 +1,8 @@
 // `npm run bench`: start-up costs, and the suite's speed measured against its limit, the CPU the
 // server itself needs. A benchmark to read, not a timed test.
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { CliOptions } from './args.ts';
 import { deviationsFileFor, specFor, startTarget } from './targets.ts';
 import { runSuite } from './run-suite.ts';
@@ -9,7 +11,8 @@ import { loadDeviations } from '../runner/deviations.ts';
 import { probeCapabilities } from '../targets/capabilities.ts';
 import { prepareFederation } from '../targets/federation-access.ts';
 import { startSynapseTarget } from '../targets/synapse.ts';
-import { CpuMeter, formatCpuReport, formatSlowestTable } from '../bench/index.ts';
+import { CpuMeter, formatCpuReport, formatSlowestTable, type CpuReport } from '../bench/index.ts';
+import { PHASE_FILE_ENV } from '../runner/user-pool.ts';
 import type { Capability } from '../scenario/types.ts';
 
 function pct(sorted: number[], p: number): number {
@@ -40,6 +43,27 @@ async function startupLines(opts: CliOptions, reportDir: string, io: Io): Promis
   ];
 }
 
+/**
+ * Splits the meter when the suite's worker says its users are registered (it creates a file in a
+ * fresh directory: an inotify event, no polling).
+ */
+function watchPhase(meter: CpuMeter): { registration?: CpuReport; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-phase-'));
+  const file = join(dir, 'phase');
+  const state: { registration?: CpuReport; close(): void } = {
+    close() {
+      watcher.close();
+      delete process.env[PHASE_FILE_ENV];
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const watcher = watch(dir, () => {
+    if (!state.registration && existsSync(file)) state.registration = meter.split();
+  });
+  process.env[PHASE_FILE_ENV] = file;
+  return state;
+}
+
 export async function runBench(opts: CliOptions, io: Io): Promise<number> {
   const reportDir = resolve(opts.reportDir, 'bench');
   const ref = opts.targets[0]!;
@@ -62,12 +86,23 @@ export async function runBench(opts: CliOptions, io: Io): Promise<number> {
       // The server's whole process tree against this process's (the harness, its vitest worker
       // and the fake servers): the run's wall time is compared with the server's own work.
       const meter = CpuMeter.start({ ...(target.pid !== undefined ? { serverPid: target.pid } : {}) });
-      const run = await runSuite(plan, { concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: () => {} });
+      const phases = watchPhase(meter);
+      let run;
+      try {
+        run = await runSuite(plan, { concurrency, syncTimeoutMs: opts.syncTimeoutMs, runTimeoutMs: opts.runTimeoutMs, out: () => {} });
+      } finally {
+        phases.close();
+      }
+      const scenariosPhase = phases.registration ? meter.split() : undefined;
       const cpu = meter.stop();
       const ran = [...run.results.values()];
       const durations = ran.map((r) => r.durationMs).sort((a, b) => a - b);
       lines.push(`suite run ${i + 1}: ${ran.length} scenarios at concurrency ${concurrency}`);
-      lines.push(`  ${formatCpuReport(cpu)}`);
+      lines.push(`  whole run: ${formatCpuReport(cpu)}`);
+      if (phases.registration && scenariosPhase) {
+        lines.push(`  registering the ${plan.scenarios.reduce((n, s) => n + s.users.length, 0)} users first: ${formatCpuReport(phases.registration)}`);
+        lines.push(`  then the scenarios: ${formatCpuReport(scenariosPhase)}`);
+      }
       lines.push(`  per scenario: p50 ${pct(durations, 50)} ms, p95 ${pct(durations, 95)} ms, max ${durations[durations.length - 1] ?? 0} ms`);
       lines.push(`  deadlines waited out: ${ran.filter((r) => r.deadlineWaitMs).length} scenario(s), ${seconds(ran.reduce((a, r) => a + (r.deadlineWaitMs ?? 0), 0))} in all`);
       lines.push(`  unexpected verdicts: ${ran.filter((r) => r.unexpected).length}`);

@@ -6,6 +6,9 @@ import type { AccountKind, Registrar } from '../client/register.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { localpartOf } from './context.ts';
 
+/** Where the suite's worker writes a file once the pool is filled (set by the benchmark). */
+export const PHASE_FILE_ENV = 'RC_BENCH_PHASE_FILE';
+
 export class UserPool implements Registrar {
   private readonly ready = new Map<string, Promise<MatrixUser>>();
 

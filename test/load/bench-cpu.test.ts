@@ -93,6 +93,21 @@ describe('CpuMeter', () => {
     expect(r.wallPerServerCpu).toBeNull();
   });
 
+  it('splits the work into phases that add up to the whole', () => {
+    const meter = CpuMeter.start();
+    burn(200);
+    const first = meter.split();
+    const second = meter.split();
+    burn(100);
+    const third = meter.split();
+    const whole = meter.stop();
+    expect(first.harnessCpuMs).toBeGreaterThanOrEqual(180);
+    expect(second.harnessCpuMs).toBeLessThan(30);
+    expect(third.harnessCpuMs).toBeGreaterThanOrEqual(80);
+    expect(Math.abs(first.harnessCpuMs + second.harnessCpuMs + third.harnessCpuMs - whole.harnessCpuMs)).toBeLessThanOrEqual(30);
+    expect(first.wallMs + second.wallMs + third.wallMs).toBeLessThanOrEqual(whole.wallMs + 1);
+  });
+
   it('counts a child as the server and not as the harness', async () => {
     const meterBefore = CpuMeter.start();
     const b = await startBurner(400);
