@@ -32,7 +32,7 @@ export const TARGETS = {
   // The project's container runs the Synapse image it builds, so it shares Synapse's deviations.
   container: { deviations: () => 'synapse', start: async (o, c) => (await import('../targets/container.ts')).startContainerTarget({ ...c, image: o.image, hostNetwork: o.containerNetwork === 'host', synapseVersion: o.synapseVersion }) },
   url: { start: (o) => openUrlTarget({ homeserver: o.homeserver!, sharedSecret: o.sharedSecret, usersFile: o.usersFile }) },
-  declared: { deviations: (ref) => ref.name, start: (_o, c, ref) => startDeclaredTarget(loadTargetFile(ref.file!), c) },
+  declared: { deviations: (ref) => ref.name, start: (_o, c, ref) => startDeclaredTarget(loadTargetFile(ref.file!), { ...c, id: ref.name }) },
 } satisfies Record<TargetKind, TargetEntry>;
 
 export function startTarget(opts: CliOptions, ref: TargetRef, ctx: StartContext): Promise<TargetHandle> {

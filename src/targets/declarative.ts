@@ -28,6 +28,9 @@ const DEFAULT_USERS = 60;
 export interface DeclaredOptions extends TargetOptions {
   /** Overrides the file's version (the cache key and {{version}} follow it). */
   version?: string;
+  /** The target's id in reports and its log's name (default: the file's `name`); two files may
+   * share a name (synapse-0.99.0.yaml is `synapse`), their ids must differ. */
+  id?: string;
 }
 
 function makeSecret(s: { bytes?: number; encoding?: string }): string {
@@ -75,7 +78,8 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
   const dataDir = makeRunDir(`rc-${spec.name}-`);
   const services: RunningPostgres[] = [];
   const secrets = Object.fromEntries(Object.entries(spec.secrets ?? {}).map(([k, s]) => [`secret.${k}`, makeSecret(s)]));
-  const logFile = join(logDir, `${spec.name}.log`);
+  const id = opts.id ?? spec.name;
+  const logFile = join(logDir, `${id}.log`);
   rmSync(logFile, { force: true });
   let started: Started | undefined;
   let registration: RegistrationConfig;
@@ -155,7 +159,7 @@ export async function startDeclaredTarget(spec: TargetSpec, opts: DeclaredOption
     started,
     logFile,
     dataDir,
-    id: spec.name,
+    id,
     kind: 'declared',
     serverName,
     registration,
