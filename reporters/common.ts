@@ -1,5 +1,5 @@
 // Helpers shared by the report writers, so every format ranks and labels results the same way.
-import type { CheckResult, ScenarioResult, TargetReport } from '../src/model.ts';
+import type { CheckResult, ComplianceReport, ScenarioResult, TargetReport } from '../src/model.ts';
 import { worstOf, type Status } from '../src/verdict.ts';
 
 export { LEVELS, STATUSES, LEGEND, LEVEL_LEGEND } from '../src/verdict.ts';
@@ -133,4 +133,11 @@ export function brokenByLevel(t: TargetReport): { must: number; api: number; sho
     }
   }
   return count;
+}
+
+/** The spec version(s) tested: the run's, or each target's where targets were tested at their own. */
+export function specVersionsText(report: ComplianceReport): string {
+  const own = report.targets.filter((t) => t.specVersion && t.specVersion !== report.spec.version);
+  if (!own.length) return report.spec.version;
+  return `${report.spec.version}; ${own.map((t) => `${t.id} at ${t.specVersion}`).join(', ')}`;
 }

@@ -17,6 +17,7 @@ import {
   prettyJson,
   ruleVerdicts,
   softwareLabel,
+  specVersionsText,
   type ScenarioRow,
 } from './common.ts';
 import { CSS, SCRIPT } from './html-assets.ts';
@@ -46,7 +47,7 @@ export function renderHtml(report: ComplianceReport): string {
 <h1>Matrix read receipts conformance</h1>
 <dl class="meta">
 <dt>Suite</dt><dd>${esc(report.suite.name)} ${esc(report.suite.version)}</dd>
-<dt>Spec version tested</dt><dd>${esc(report.spec.version)}</dd>
+<dt>Spec version tested</dt><dd>${esc(specVersionsText(report))}</dd>
 <dt>Generated</dt><dd><time datetime="${esc(report.generatedAt)}">${esc(report.generatedAt)}</time></dd>
 <dt>Duration</dt><dd>${esc(formatMs(report.durationMs))}</dd>
 </dl>

@@ -2,7 +2,7 @@
 // keeps a byte budget and cuts JSON short; the HTML report carries the full detail.
 
 import type { CheckResult, ComplianceReport, ScenarioResult, TargetReport } from '../src/model.ts';
-import { STATUSES, brokenByLevel, expectedStatus, isKnownDeviation, notableChecks, prettyJson, softwareLabel } from './common.ts';
+import { STATUSES, brokenByLevel, expectedStatus, isKnownDeviation, notableChecks, prettyJson, softwareLabel, specVersionsText } from './common.ts';
 
 /** Leaves headroom under GitHub's 1 MiB limit for whatever else the job appends. */
 export const MARKDOWN_BUDGET_BYTES = 900 * 1024;
@@ -12,7 +12,7 @@ export function renderMarkdown(report: ComplianceReport, budgetBytes = MARKDOWN_
   const out = new Budget(budgetBytes);
   out.push(`# Matrix read receipts conformance\n\n`);
   out.push(
-    `Suite **${inline(report.suite.version)}** · spec **${inline(report.spec.version)}** · generated ${inline(report.generatedAt)}\n\n`,
+    `Suite **${inline(report.suite.version)}** · spec **${inline(specVersionsText(report))}** · generated ${inline(report.generatedAt)}\n\n`,
   );
   out.push(summaryTable(report.targets));
 

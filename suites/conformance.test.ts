@@ -6,6 +6,8 @@ import { MatrixApi } from '../src/client/matrix.ts';
 import { makeRegistrar } from '../src/client/register.ts';
 import { writeFileSync } from 'node:fs';
 import { UserPool, PHASE_FILE_ENV } from '../src/runner/user-pool.ts';
+import { probeFederationPush } from '../src/runner/federation-probe.ts';
+import type { RunSettings } from '../src/runner/context.ts';
 
 const USERS_AT_ONCE = 4;
 import { runScenario, type ScenarioOutcome } from '../src/runner/run-scenario.ts';
@@ -25,19 +27,25 @@ const rules = new Map(plan.rules.map((r) => [r.id, r]));
 const api = new MatrixApi({ baseUrl: plan.target.baseUrl, pathVersion: plan.target.pathVersion });
 const registrar = new UserPool(makeRegistrar(api, plan.target.registration));
 
-// Every scenario's users first, a few at a time: registration is setup, not part of any verdict.
-// The benchmark learns when it ends (a file appears), to tell its cost from the scenarios'.
-beforeAll(async () => {
-  await registrar.fill(plan.scenarios, plan.settings.runPrefix, USERS_AT_ONCE);
-  if (process.env[PHASE_FILE_ENV]) writeFileSync(process.env[PHASE_FILE_ENV], 'scenarios\n');
-}, plan.limits.setupTimeoutMs);
-const settings = {
+const settings: RunSettings = {
   ...plan.settings,
   ...(plan.target.serverName ? { serverName: plan.target.serverName } : {}),
   ...(plan.target.federation ? { federation: plan.target.federation } : {}),
   ...(plan.target.appservice ? { appservice: plan.target.appservice } : {}),
   ruleLevels: new Map(plan.rules.map((r) => [r.id, r.level])),
 };
+
+// Every scenario's users first, a few at a time: registration is setup, not part of any verdict.
+// The benchmark learns when it ends (a file appears), to tell its cost from the scenarios'.
+// Beside it, when outbound EDUs are awaited, the federation probe: does the target federate receipts at all?
+beforeAll(async () => {
+  const probe = plan.target.federation && plan.scenarios.some((s) => s.steps.some((step) => 'edus_until' in step)) ? probeFederationPush({ api, registrar, settings }) : undefined;
+  await registrar.fill(plan.scenarios, plan.settings.runPrefix, USERS_AT_ONCE);
+  const found = await probe;
+  if (found?.push) settings.federationReceiptPush = found.push;
+  if (found) process.stderr.write(`receipts-conformance: federation: ${found.note}\n`);
+  if (process.env[PHASE_FILE_ENV]) writeFileSync(process.env[PHASE_FILE_ENV], 'scenarios\n');
+}, plan.limits.setupTimeoutMs);
 
 // The circuit breaker: after this many scenarios in a row could not reach the target, the rest are
 // not run; each is reported as error, and the CLI exits 3.

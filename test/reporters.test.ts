@@ -248,6 +248,16 @@ describe('compliance.html', () => {
   });
 });
 
+describe('spec versions in the headers', () => {
+  it('name each target tested at its own spec version', () => {
+    const report = sampleReport();
+    expect(renderHtml(report)).toContain(`<dt>Spec version tested</dt><dd>${report.spec.version}</dd>`);
+    report.targets[1] = { ...report.targets[1]!, specVersion: 'r0.3.0' };
+    expect(renderHtml(report)).toContain(`<dt>Spec version tested</dt><dd>${report.spec.version}; ${report.targets[1]!.id} at r0.3.0</dd>`);
+    expect(renderMarkdown(report)).toContain(`spec **${report.spec.version}; ${report.targets[1]!.id} at r0.3.0**`);
+  });
+});
+
 describe('compliance.md', () => {
   const md = renderMarkdown(sampleReport());
 

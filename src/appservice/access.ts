@@ -1,6 +1,7 @@
 // What crosses from the target (which registers the suite as an application service and runs its
 // receiver) to the scenarios (which read what the receiver recorded and act as the AS's users).
 // The tokens are secrets: whoever holds this object registers them for redaction.
+import type { ReceiptPush } from '../runner/receipt-push.ts';
 
 export interface AppServiceAccess {
   /** The registration's `id`, for /_matrix/client/v1/appservice/{id}/ping. */
@@ -18,9 +19,6 @@ export interface AppServiceAccess {
   /** What the run's probe learnt (receipt-probe.ts); absent when it could not run. */
   receiptPush?: ReceiptPush;
 }
-
-/** Whether the homeserver pushed a receipt to the application service when probed at startup. */
-export type ReceiptPush = { pushed: true; ms: number } | { pushed: false; evidence: string };
 
 /** One transaction as the observer hands it to a scenario: only the parts about its rooms. */
 export interface ObservedTxn {

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { httpRequest } from '../client/http.ts';
 import { asObject } from '../runner/json.ts';
 import { excerpt } from '../safety/terminal.ts';
-import type { AppServiceAccess, ReceiptPush } from './access.ts';
+import type { AppServiceAccess } from './access.ts';
+import type { ReceiptPush } from '../runner/receipt-push.ts';
 import { observe } from './observer-client.ts';
 
 /** Far longer than any server that pushes receipts takes (Synapse: well under a second). */

@@ -7,6 +7,7 @@ import type { CheckResult, RequestRecord } from '../model.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { FakeHomeserver } from '../federation/fake-server.ts';
 import type { FederationAccess } from '../targets/federation-access.ts';
+import type { ReceiptPush } from './receipt-push.ts';
 import type { AppServiceAccess } from '../appservice/access.ts';
 import type { Level } from '../verdict.ts';
 import type { Resolver } from './resolver.ts';
@@ -31,6 +32,8 @@ export interface RunSettings {
   federation?: FederationAccess;
   /** The suite's application service on the target, when it has one. */
   appservice?: AppServiceAccess;
+  /** Whether the target sent the fake federation server a receipt EDU when probed (federation-probe.ts). */
+  federationReceiptPush?: ReceiptPush;
 }
 
 /** The harness or the target broke: the scenario's status is error, not a verdict. */

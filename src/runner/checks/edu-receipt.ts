@@ -13,6 +13,7 @@ export const eduReceipt = defineCheck({
   summary: 'A transaction the target sent holds an m.receipt EDU with this receipt: content[room][type][user] whose event_ids hold the event.',
   stream: 'edus',
   phase: 'event',
+  settledByLaterReceipt: true,
   args: Type.Object(
     { room: Type.Optional(Name.room()), user: Name.actor(), event: Name.event(), type: Type.Optional(ReceiptType), thread: Type.Optional(ThreadOrNone), ts: Type.Optional(TsWant), ...CheckCommon },
     { additionalProperties: false },

@@ -11,6 +11,7 @@ import type { Stream } from '../wait.ts';
 import type { AsTxn } from './items.ts';
 import { asReceipts } from '../checks/as-receipt.ts';
 import { postSentinel } from './sentinel.ts';
+import { neverArrives } from '../receipt-push.ts';
 
 /** Longest single long-poll; a wait's deadline is made of several. */
 const POLL_MS = 25_000;
@@ -52,9 +53,9 @@ export function appserviceStream(ctx: ScenarioContext, where: string): Stream<As
   // The sentinel is posted by one of the scenario's users in the AS's namespace: its own room is
   // one the AS is interested in, so its receipt is pushed through the same stream.
   const asActor = [...ctx.users.entries()].find(([, u]) => u.userId.startsWith(`@${access.userPrefix}`))?.[0];
-  const push = access.receiptPush;
+  const never = neverArrives(access.receiptPush, 'to the application service');
   return {
-    ...(push?.pushed === false ? { receiptsNeverArrive: `the run's probe found that the homeserver pushes no receipts to the application service (${push.evidence})` } : {}),
+    ...(never ? { receiptsNeverArrive: never } : {}),
     ...(asActor
       ? {
           async sentinel() {

@@ -7,6 +7,7 @@ import { asObject } from '../json.ts';
 import type { Level } from '../../verdict.ts';
 import type { Stream } from '../wait.ts';
 import type { EduTxn } from './items.ts';
+import { neverArrives } from '../receipt-push.ts';
 
 export interface EduProblem {
   key: string;
@@ -57,7 +58,9 @@ function validateTxn(ctx: ScenarioContext, txn: EduTxn, where: string): void {
 export function eduStream(ctx: ScenarioContext, where: string): Stream<EduTxn> {
   const fake = ctx.federation();
   let idx = ctx.positions.edus;
+  const never = neverArrives(ctx.settings.federationReceiptPush, 'over federation');
   return {
+    ...(never ? { receiptsNeverArrive: never } : {}),
     async next(deadline) {
       const list = fake.received.edus;
       if (idx >= list.length) {
