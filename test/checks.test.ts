@@ -5,6 +5,14 @@ import { evalCheck, evalWindow, syncWith, receiptEv, ROOM, NOW, txn, receiptEdu 
 
 
 
+describe('timeline', () => {
+  it('is final at once for an event whose transaction the target refused', () => {
+    const o = evalCheck({ timeline: { event: 'refused' } }, syncWith([]));
+    expect(o).toMatchObject({ state: 'mismatch', message: 'event $refused will not arrive: the transaction carrying it was refused with 400' });
+    expect(evalCheck({ timeline: { event: 'x' } }, syncWith([])).state).toBe('pending');
+  });
+});
+
 describe('receipt (present, exact shape)', () => {
   const good = syncWith([receiptEv({ $e1: { 'm.read': { '@bob:hs': { ts: NOW } } } })]);
   it('matches a present receipt with a server ts', () => {

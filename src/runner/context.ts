@@ -166,6 +166,13 @@ export class ScenarioContext implements Resolver {
     return Date.now();
   }
 
+  /** Events the target refused with the transaction that carried them: evidence that they will never arrive. */
+  readonly refusedEvents = new Map<string, string>();
+
+  refused(eventId: string): string | undefined {
+    return this.refusedEvents.get(eventId);
+  }
+
   // ---------------------------------------------------------------------------------------- placeholders
 
   private readonly values: PlaceholderValues = {

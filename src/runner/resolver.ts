@@ -10,4 +10,6 @@ export interface Resolver {
   /** `main` stays `main`; a name becomes the root's event ID; null and undefined stay. */
   thread(ref: string | null | undefined): ThreadWant;
   nowMs(): number;
+  /** Why the event can never arrive (the transaction carrying it was refused), or undefined. */
+  refused(eventId: string): string | undefined;
 }

@@ -30,6 +30,11 @@ export function timelineEventIds(sync: unknown, roomId: string): string[] {
     .filter((x): x is string => typeof x === 'string');
 }
 
+/** The room's timeline in this response skipped events (limited: true). */
+export function timelineLimited(sync: unknown, roomId: string): boolean {
+  return asObject(dig(roomSection(sync, roomId)?.room, 'timeline'))?.limited === true;
+}
+
 export function roomAccountData(sync: unknown, roomId: string): JsonObject[] {
   return asArray(dig(roomSection(sync, roomId)?.room, 'account_data', 'events'))
     .map(asObject)

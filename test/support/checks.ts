@@ -13,6 +13,7 @@ export const r: Resolver = {
   user: (ref) => (ref.startsWith('@') ? ref : `@${ref}:hs`),
   thread: (ref) => (ref === undefined || ref === null || ref === 'main' ? ref : `$${ref}`),
   nowMs: () => NOW,
+  refused: (id) => (id === '$refused' ? 'the transaction carrying it was refused with 400' : undefined),
 };
 
 type AnyEval = (args: unknown, x: unknown, r: Resolver) => Outcome;

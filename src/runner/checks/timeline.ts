@@ -11,6 +11,8 @@ export const timeline = defineCheck({
   args: Type.Object({ room: Type.Optional(Name.room()), event: Name.event(), ...CheckCommon }, { additionalProperties: false }),
   eval(args, sync, r) {
     const eventId = r.event(args.event);
+    const refused = r.refused(eventId);
+    if (refused) return { state: 'mismatch', message: `event ${eventId} will not arrive: ${refused}`, expected: `${eventId} in the timeline`, actual: refused };
     return timelineEventIds(sync, r.room(args.room)).includes(eventId) ? { state: 'match' } : { state: 'pending', note: `event ${eventId} not in the timeline yet` };
   },
 });

@@ -31,6 +31,6 @@ export const injectEdu = defineStep({
     const built = (args.with_pdus ?? []).map((p) => buildMessage(ctx, p));
     const edus = [{ edu_type: args.edu_type ?? 'm.receipt', content: ctx.fill(args.content) }];
     for (const extra of args.extra_edus ?? []) edus.push({ edu_type: extra.edu_type ?? 'm.receipt', content: ctx.fill(extra.content) });
-    await transact(ctx, at, { pdus: built.map((b) => b.event), edus, txn_id: args.txn_id, expect: args.expect });
+    await transact(ctx, at, { pdus: built.map((b) => b.event), pduIds: built.map((b) => b.eventId), edus, txn_id: args.txn_id, expect: args.expect });
   },
 });

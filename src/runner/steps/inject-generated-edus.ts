@@ -20,7 +20,7 @@ export const injectGeneratedEdus = defineStep({
       family: Type.Union(FAMILIES.map((f) => Type.Literal(f)), { description: 'envelope: edu_type and content themselves; missing, mistyped, extra: inside content.' }),
       as: Name.remote('The remote actor the generated receipts name.'),
       with: Name.remote('The remote actor whose valid receipt rides in each transaction.'),
-      observer: Name.local('A local member, who must see each valid receipt. The messages the receipts name are PDUs from `as`, one per variant, in one transaction.'),
+      observer: Name.local('A local member, who must see each valid receipt. The messages the receipts name are PDUs from `as`, one per variant, all sent beforehand in one transaction.'),
       room: Type.Optional(Name.room()),
     },
     { additionalProperties: false },
@@ -32,8 +32,8 @@ export const injectGeneratedEdus = defineStep({
     const probe = eduVariants({ room: roomId, user: malformedUser, event: '$probe', otherEvent: '$probe2', ts: 0 }).filter((v) => v.family === args.family);
     if (probe.length > MAX_GENERATED) throw new HarnessError(`${at.where}: ${probe.length} ${args.family} variants, more than ${MAX_GENERATED}`);
     // One event per variant, in order, so every receipt moves forward (a server may ignore one that
-    // does not). They come from the remote sender of the variants, in one transaction: a local sender would meet
-    // the server's message rate limit (Synapse's default allows a burst of 10) and wait it out.
+    // does not). They come from the remote sender of the variants, in one transaction: a local
+    // sender would meet the server's message rate limit (Synapse's default: a burst of 10).
     const built = probe.map((_, i) => buildMessage(ctx, { as: args.as, ...(args.room ? { room: args.room } : {}), body: `generated variant ${i + 1}` }));
     await deliverAndAwait(ctx, at, args.room, built);
     const events = built.map((b) => b.eventId);
