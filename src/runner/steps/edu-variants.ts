@@ -33,6 +33,8 @@ export interface EduVariant {
   edu: { edu_type?: unknown; content?: unknown; [k: string]: unknown };
   /** Whether the result still satisfies the EDU schema (an extra key where extras are allowed). */
   valid: boolean;
+  /** The changed field holds a plain value (a string, a number), not an object or an array. */
+  leaf: boolean;
 }
 
 type Schema = Record<string, unknown>;
@@ -91,16 +93,17 @@ function setAt(root: Record<string, unknown>, path: Path, value: unknown, remove
 export function eduVariants(n: VariantNames): EduVariant[] {
   const base = baselineEdu(n);
   const out: Omit<EduVariant, 'valid'>[] = [];
+  const isLeaf = (schema: Schema | undefined) => schema?.type !== 'object' && schema?.type !== 'array';
   const label = (path: Path) => (path.length ? path.map((k) => (k === n.room ? '<room>' : k === n.user ? '<user>' : String(k))).join('.') : '(edu)');
   const familyOf = (path: Path, kind: Exclude<Family, 'envelope'>): Family => (path.length <= 1 ? 'envelope' : kind);
-  const add = (family: Family, path: Path, change: string, mutate: (edu: Record<string, unknown>) => void) => {
+  const add = (family: Family, path: Path, change: string, mutate: (edu: Record<string, unknown>) => void, leaf = false) => {
     const edu = clone(base) as Record<string, unknown>;
     mutate(edu);
-    out.push({ id: `${label(path)} ${change}`, family, path: label(path), change, edu });
+    out.push({ id: `${label(path)} ${change}`, family, path: label(path), change, edu, leaf });
   };
 
   const walk = (schema: Schema, value: unknown, path: Path): void => {
-    if (path.length) for (const w of wrongValues(schema, value, n)) add(familyOf(path, 'mistyped'), path, `as ${w.what}`, (e) => setAt(e, path, w.value));
+    if (path.length) for (const w of wrongValues(schema, value, n)) add(familyOf(path, 'mistyped'), path, `as ${w.what}`, (e) => setAt(e, path, w.value), isLeaf(schema));
     if (schema.type === 'array' && Array.isArray(value)) {
       if (typeof schema.minItems === 'number' && schema.minItems > 0) add(familyOf(path, 'missing'), path, 'with no items', (e) => setAt(e, path, []));
       if (typeof schema.maxItems === 'number') add(familyOf(path, 'extra'), path, `with ${schema.maxItems + 1} items`, (e) => setAt(e, path, [...value, n.otherEvent].slice(0, (schema.maxItems as number) + 1)));
@@ -114,7 +117,7 @@ export function eduVariants(n: VariantNames): EduVariant[] {
     for (const [key, sub] of Object.entries(props)) {
       if (key in obj) walk(sub, obj[key], [...path, key]);
       // An optional field the baseline leaves out can still come with the wrong type.
-      else for (const w of wrongValues(sub, undefined, n)) add(familyOf([...path, key], 'mistyped'), [...path, key], `as ${w.what}`, (e) => setAt(e, [...path, key], w.value));
+      else for (const w of wrongValues(sub, undefined, n)) add(familyOf([...path, key], 'mistyped'), [...path, key], `as ${w.what}`, (e) => setAt(e, [...path, key], w.value), isLeaf(sub));
     }
     const mapValues = schema.additionalProperties && typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as Schema) : undefined;
     if (mapValues) for (const key of Object.keys(obj).filter((k) => !(k in props))) walk(mapValues, obj[key], [...path, key]);

@@ -21,6 +21,7 @@ export const injectGeneratedEdus = defineStep({
       as: Name.remote('The remote actor the generated receipts name.'),
       with: Name.remote('The remote actor whose valid receipt rides in each transaction.'),
       observer: Name.local('A local member, who must see each valid receipt. The messages the receipts name are PDUs from `as`, one per variant, all sent beforehand in one transaction.'),
+      fields: Type.Optional(Type.Union([Type.Literal('objects'), Type.Literal('values')], { description: 'Only the variants that change an object or array (objects), or a plain value (values); default all. Splits a long family in two.' })),
       room: Type.Optional(Name.room()),
     },
     { additionalProperties: false },
@@ -29,7 +30,7 @@ export const injectGeneratedEdus = defineStep({
     const roomId = ctx.room(args.room);
     const malformedUser = ctx.remoteUser(args.as);
     const validUser = ctx.remoteUser(args.with);
-    const probe = eduVariants({ room: roomId, user: malformedUser, event: '$probe', otherEvent: '$probe2', ts: 0 }).filter((v) => v.family === args.family);
+    const probe = eduVariants({ room: roomId, user: malformedUser, event: '$probe', otherEvent: '$probe2', ts: 0 }).filter((v) => v.family === args.family && (args.fields === undefined || v.leaf === (args.fields === 'values')));
     if (probe.length > MAX_GENERATED) throw new HarnessError(`${at.where}: ${probe.length} ${args.family} variants, more than ${MAX_GENERATED}`);
     // One event per variant, in order, so every receipt moves forward (a server may ignore one that
     // does not). They come from the remote sender of the variants, in one transaction: a local
