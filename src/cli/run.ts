@@ -23,6 +23,7 @@ import { resultFor } from '../runner/result.ts';
 import { TARGET_UNAVAILABLE, type RunPlan } from '../runner/plan.ts';
 import { ContainerRuntimeUnavailable } from '../targets/container-errors.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
+import { LOOPBACK_FAKE_NAME } from '../federation/fake-server.ts';
 import { prepareFederation, type FederationAccess, type FederationOptions } from '../targets/federation-access.ts';
 import type { TargetHandle } from '../targets/target.ts';
 import { summarise, type ComplianceReport, type RuleInfo, type ScenarioResult, type TargetReport } from '../model.ts';
@@ -82,13 +83,9 @@ export function newRunPrefix(): string {
   return `rc${randomBytes(3).toString('hex')}`;
 }
 
-/**
- * Where the fake federation servers listen and what they are called. On loopback they are named
- * `localhost:<port>`, not `127.0.0.1:<port>`: a server name that is an IP literal in a blocked range
- * is refused before any allow list is read (Synapse), while a name resolves and is then allowed.
- */
+/** Where the fake federation servers listen and what they are called (on loopback: LOOPBACK_FAKE_NAME). */
 export function federationOptions(opts: CliOptions, io: Io): FederationOptions {
-  const advertised = opts.federationName ?? (opts.federationBind ? undefined : 'localhost');
+  const advertised = opts.federationName ?? (opts.federationBind ? undefined : LOOPBACK_FAKE_NAME);
   return {
     log: io.log,
     ...(opts.federationUrl ? { federationUrl: opts.federationUrl } : {}),

@@ -28,6 +28,13 @@ import { FederationStore, type ReceivedEdu, type ReceivedPdu, type ReceivedReque
 import { getTlsMaterial } from './tls.ts';
 import { buildXMatrixAuthorization, ServerKeyFetcher } from './xmatrix.ts';
 
+/**
+ * What a fake listening on loopback calls itself: `localhost:<port>`, not `127.0.0.1:<port>`. A
+ * server name that is an IP literal in a blocked range is refused before any allow list is read
+ * (Synapse: "Blocking access to 127.0.0.1"), while a name resolves and is then allowed.
+ */
+export const LOOPBACK_FAKE_NAME = 'localhost';
+
 export { FAKE_SERVER_SOFTWARE } from './inbound.ts';
 export { JoinError, UnsupportedRoomVersionError } from './errors.ts';
 export type { JoinResult } from './join.ts';

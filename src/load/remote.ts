@@ -1,7 +1,7 @@
 // The federation side of the load: users on the suite's fake homeserver join the rooms, post
 // receipts as m.receipt EDUs, and every EDU the server under test sends is fed to the ledger.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { buildReceiptEdu, FakeHomeserver, type ReceivedEdu } from '../federation/fake-server.ts';
+import { buildReceiptEdu, FakeHomeserver, LOOPBACK_FAKE_NAME, type ReceivedEdu } from '../federation/fake-server.ts';
 import { retryAfterMs, type RunBudget } from './budget.ts';
 import type { Ledger } from './ledger.ts';
 import { epochMs } from './observer.ts';
@@ -38,7 +38,13 @@ export class RemoteSide {
   /** Starts the fake server for the target; its request log goes to `logFile` when given. */
   static async start(target: { serverName: string; baseUrl: string }, prefix: string, count: number, logFile?: string): Promise<RemoteSide> {
     const stream = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
-    const fake = await FakeHomeserver.start({ target, log: stream ? (l) => stream.write(`${new Date().toISOString()} ${l}\n`) : () => {} });
+    // Named localhost:<port> like the conformance run's fakes (LOOPBACK_FAKE_NAME). A request the
+    // fake is still answering may log after the stream is closed: that line is dropped.
+    const fake = await FakeHomeserver.start({
+      target,
+      advertisedHost: LOOPBACK_FAKE_NAME,
+      log: stream ? (l) => void (stream.writableEnded || stream.write(`${new Date().toISOString()} ${l}\n`)) : () => {},
+    });
     return new RemoteSide(fake, stream, prefix, count);
   }
 
