@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CliOptions } from './args.ts';
-import { deviationsFileFor, specFor, startTarget } from './targets.ts';
+import { deviationsFileFor, pathVersionFor, specFor, startTarget } from './targets.ts';
 import { runSuite } from './run-suite.ts';
 import { checkRegistration, federationOptions, loadSelection, makePlan, newRunPrefix, planFor, type Io } from './run.ts';
 import { loadDeviations } from '../runner/deviations.ts';
@@ -77,7 +77,7 @@ export async function runBench(opts: CliOptions, io: Io): Promise<number> {
     const probe = await checkRegistration(opts, target, newRunPrefix());
     const serverName = target.serverName ?? probe.userId.slice(probe.userId.indexOf(':') + 1);
     const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
-    const caps = await probeCapabilities(target, needed, fed?.state);
+    const caps = await probeCapabilities(target, needed, fed?.state, pathVersionFor(opts, target));
     const { runnable } = planFor(selected, specFor(opts, target), caps);
     const levels = opts.concurrencyCurve.length ? opts.concurrencyCurve : Array.from({ length: opts.runs }, () => opts.concurrency);
     const curve: string[] = [];

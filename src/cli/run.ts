@@ -154,7 +154,7 @@ async function runTarget(opts: CliOptions, ref: TargetRef, selected: readonly Sc
     const serverName = target.serverName ?? probeUser.userId.slice(probeUser.userId.indexOf(':') + 1);
     const needed = new Set<Capability>(selected.flatMap((s) => s.needs));
     const fed = needed.has('federation') ? await prepareFederation(target, federationOptions(opts, io), serverName) : undefined;
-    const caps = await probeCapabilities(target, needed, fed?.state);
+    const caps = await probeCapabilities(target, needed, fed?.state, pathVersionFor(opts, target));
     for (const [c, state] of Object.entries(caps)) if (!state.ok) io.log(`${target.id}: no ${c}: ${state.reason}; scenarios that need it are skipped`);
     const versions = await roomVersionsOf(probeUser);
     io.log(`target ${target.id} at ${target.baseUrl}${target.software ? ` (${target.software.name} ${target.software.version})` : ''}, spec ${spec}${versions?.default ? `, default room version ${versions.default}` : ''}${deviations ? `, deviations ${deviations.file.replace(projectRoot + '/', '')}` : ''}`);

@@ -13,17 +13,18 @@ export type Capabilities = Partial<Record<Capability, CapabilityState>>;
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-async function guest(t: TargetHandle): Promise<CapabilityState> {
+async function guest(t: TargetHandle, pathVersion: 'v3' | 'r0'): Promise<CapabilityState> {
   try {
-    const res = await httpRequest({ method: 'POST', url: `${t.baseUrl}/_matrix/client/v3/register?kind=guest`, json: {}, timeoutMs: PROBE_TIMEOUT_MS });
+    const res = await httpRequest({ method: 'POST', url: `${t.baseUrl}/_matrix/client/${pathVersion}/register?kind=guest`, json: {}, timeoutMs: PROBE_TIMEOUT_MS });
     if (res.status === 200) return { ok: true };
-    return { ok: false, reason: `guest registration is refused (${res.status} ${String((res.json as { errcode?: unknown } | undefined)?.errcode ?? '')})`.trim() };
+    const errcode = (res.json as { errcode?: unknown } | undefined)?.errcode;
+    return { ok: false, reason: `guest registration is refused (${res.status}${typeof errcode === 'string' && errcode ? ` ${errcode}` : ''})` };
   } catch (err) {
     return { ok: false, reason: `guest registration did not answer: ${(err as Error).message}` };
   }
 }
 
-const PROBES: Record<Exclude<Capability, 'federation'>, (t: TargetHandle) => Promise<CapabilityState>> = {
+const PROBES: Record<Exclude<Capability, 'federation'>, (t: TargetHandle, pathVersion: 'v3' | 'r0') => Promise<CapabilityState>> = {
   guest,
   admin: async (t) => (t.registration.mode === 'shared-secret' ? { ok: true } : { ok: false, reason: 'no shared secret: the admin API cannot be used' }),
   // A registration lives in the homeserver's own config files, read at start: only a target the
@@ -35,11 +36,11 @@ const PROBES: Record<Exclude<Capability, 'federation'>, (t: TargetHandle) => Pro
  * Probes only what the selected scenarios need. Federation is probed by prepareFederation (it also
  * finds how to reach the target) and passed in.
  */
-export async function probeCapabilities(t: TargetHandle, needed: ReadonlySet<Capability>, federation?: CapabilityState): Promise<Capabilities> {
+export async function probeCapabilities(t: TargetHandle, needed: ReadonlySet<Capability>, federation?: CapabilityState, pathVersion: 'v3' | 'r0' = t.pathVersion ?? 'v3'): Promise<Capabilities> {
   const out: Capabilities = {};
   await Promise.all(
     [...needed].map(async (c) => {
-      out[c] = c === 'federation' ? federation ?? { ok: false, reason: 'not probed' } : t.capabilities?.[c] ?? (await PROBES[c](t));
+      out[c] = c === 'federation' ? federation ?? { ok: false, reason: 'not probed' } : t.capabilities?.[c] ?? (await PROBES[c](t, pathVersion));
     }),
   );
   return out;
