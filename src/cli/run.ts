@@ -19,7 +19,7 @@ import { projectRoot } from '../scenario/schema.ts';
 import type { Capability, Scenario } from '../scenario/types.ts';
 import { loadDeviations, type Deviations } from '../runner/deviations.ts';
 import { selectScenarios, inSpecRange, outOfRangeReason } from '../runner/selection.ts';
-import { resultFor } from '../runner/result.ts';
+import { expectedStatus, resultFor } from '../runner/result.ts';
 import { TARGET_UNAVAILABLE, type RunPlan } from '../runner/plan.ts';
 import { ContainerRuntimeUnavailable } from '../targets/container-errors.ts';
 import { probeCapabilities, type Capabilities } from '../targets/capabilities.ts';
@@ -261,7 +261,12 @@ export async function cmdRun(opts: CliOptions, io: Io): Promise<number> {
   const all = reports.flatMap((r) => r.scenarios.map((s) => ({ s, withDev: r.deviationsFile !== undefined })));
   const skipped = all.filter(({ s }) => s.status === 'skip').length;
   const tentative = all.filter(({ s }) => s.status !== 'skip' && s.tentative).length;
-  const failed = all.filter(({ s, withDev }) => s.status !== 'skip' && !s.tentative && (withDev ? s.unexpected : s.status === 'fail' || s.status === 'error')).length;
+  const failing = all.filter(({ s, withDev }) => s.status !== 'skip' && !s.tentative && (withDev ? s.unexpected : s.status === 'fail' || s.status === 'error'));
+  const failed = failing.length;
+  // Named again at the very end, where a CI log's tail is read, each with its cause.
+  for (const r of reports) for (const s of r.scenarios) {
+    if (failing.some((f) => f.s === s)) io.out(`failed: ${r.id} ${s.id}: ${s.status}${s.unexpected ? ` (expected ${expectedStatus(s)})` : ''}${s.message ? `: ${s.message.split('\n')[0]!.slice(0, 300)}` : ''}`);
+  }
   io.out(`conformance: ${all.length - skipped - tentative - failed} passed, ${failed} failed, ${skipped} skipped${tentative ? `, ${tentative} tentative (reported apart)` : ''}`);
   if (vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
   return code;

@@ -117,5 +117,7 @@ describe.concurrent('a target that answers but echoes secrets (the run completes
     const report = JSON.parse(run.files.get('compliance.json') ?? '{}');
     expect(report.targets?.[0]?.scenarios?.[0]?.message, describeRun(run)).toMatch(/exceeds the \d+ MiB cap/);
     expect(fake.bytesSent, describeRun(run)).toBeLessThan(100 * 1024 * 1024);
+    // The scenario is named again in the closing lines, where a CI log's tail is read.
+    expect(run.stdout.trimEnd().split('\n').slice(-3).join('\n'), describeRun(run)).toMatch(/^failed: \S+ \S+: error \(expected pass\): .*exceeds the \d+ MiB cap/m);
   });
 });
