@@ -34,6 +34,7 @@ export async function startFakeCs(): Promise<FakeCs> {
         const u = JSON.parse(body).username;
         return send(200, { user_id: `@${u.split('_').pop()}:hs`, access_token: `tok_${u}`, device_id: 'D' });
       }
+      if (p.endsWith('/register') && url.searchParams.get('kind') === 'guest') return send(200, { user_id: `@guest${++n}:hs`, access_token: `tok_guest${n}`, device_id: 'G' });
       if (p.endsWith('/sync')) {
         if (!url.searchParams.get('since')) return send(200, { next_batch: 's0' });
         const next = fake.syncScript!.shift();

@@ -250,6 +250,16 @@ describe('waits settled by evidence, not by their deadline', () => {
     expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
     expect(fake.requests.slice(before).some((r) => r.includes('/receipt/'))).toBe(false);
   });
+  it("a guest's wait posts no sentinel (a guest can neither create a room nor post a receipt) and keeps its deadline", async () => {
+    fake.syncScript = [];
+    const before = fake.requests.length;
+    const res = await run({ ...scenario([...setup, { sync_until: { as: 'bob', until: [{ receipt: { event: 'hello', user: 'alice' } }] } }]), guests: ['bob'] });
+    expect(res.findings[0]!.message).toMatch(/not seen within 1500 ms/);
+    const made = fake.requests.slice(before);
+    expect(made).toContain('POST /_matrix/client/v3/register');
+    expect(made.filter((r) => r.endsWith('/createRoom'))).toHaveLength(1);
+    expect(made.some((r) => r.includes('/receipt/'))).toBe(false);
+  });
 });
 
 describe('which filters may hide the sentinel', () => {

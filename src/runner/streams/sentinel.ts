@@ -16,6 +16,14 @@ export interface PostedSentinel {
   userId: string;
 }
 
+/**
+ * Whether the actor can post a sentinel at all. A guest cannot: the guest access module lets it
+ * neither create a room nor post a receipt, so its waits are settled by their deadline alone.
+ */
+export function canPostSentinel(ctx: ScenarioContext, actor: string): boolean {
+  return !ctx.scenario.guests.includes(actor);
+}
+
 /** The actor's sentinel room, made on first use. */
 export async function sentinelRoom(ctx: ScenarioContext, actor: string): Promise<string> {
   const known = ctx.sentinelRooms.get(actor);

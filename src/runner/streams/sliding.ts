@@ -8,7 +8,7 @@ import { validator, ajvPath } from '../../scenario/schema.ts';
 import { HarnessError, Unsupported, type ScenarioContext } from '../context.ts';
 import { asObject, truncate } from '../json.ts';
 import { slidingReceiptEvent, slidingReceipts } from '../checks/sliding-view.ts';
-import { postSentinel } from './sentinel.ts';
+import { canPostSentinel, postSentinel } from './sentinel.ts';
 import type { Stream } from '../wait.ts';
 import type { SlidingItem } from './items.ts';
 
@@ -104,7 +104,7 @@ export function slidingStream(ctx: ScenarioContext, actor: string, shape: ListSh
   const opened = pos === undefined;
   return {
     // A new sentinel room tops the list: in a short list it would push the scenario's rooms out.
-    ...(shape.listSize === DEFAULT_LIST_SIZE ? { sentinel: () => slidingSentinel(ctx, actor) } : {}),
+    ...(shape.listSize === DEFAULT_LIST_SIZE && canPostSentinel(ctx, actor) ? { sentinel: () => slidingSentinel(ctx, actor) } : {}),
     async next(deadline) {
       const remaining = Math.floor(deadline - performance.now());
       if (remaining <= 0) return undefined;

@@ -6,7 +6,7 @@ import { receiptEvents, roomAccountData } from '../sync-view.ts';
 import { asObject, truncate } from '../json.ts';
 import type { Stream } from '../wait.ts';
 import type { SyncItem } from './items.ts';
-import { postSentinel } from './sentinel.ts';
+import { canPostSentinel, postSentinel } from './sentinel.ts';
 import { syncReceipts } from '../receipts.ts';
 
 /** A filter that matches no room: the cheapest way to learn the current stream position. */
@@ -80,7 +80,7 @@ export function syncStream(ctx: ScenarioContext, actor: string, filter: unknown,
   let since = ctx.positions.sync.get(actor);
   return {
     // A filter that may hide the sentinel's room or receipts leaves the wait to its deadline.
-    ...(!filterMayHideSentinel(filter) ? { sentinel: () => syncSentinel(ctx, actor) } : {}),
+    ...(!filterMayHideSentinel(filter) && canPostSentinel(ctx, actor) ? { sentinel: () => syncSentinel(ctx, actor) } : {}),
     async next(deadline) {
       if (since === undefined) {
         await markPosition(ctx, actor);
