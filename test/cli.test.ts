@@ -45,6 +45,20 @@ describe('receipts-conformance CLI', () => {
     expect(r.stderr).toMatch(/bad\.yaml:7:5: unknown step kind "sned"; expected one of: create_room, join/);
   });
 
+  it('exits 2 on a malformed target file, naming file:line:col of every problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-cli-'));
+    writeFileSync(join(dir, 'syntax.yaml'), 'name: x\nversion: "1"\nbogus: [\n');
+    const syntax = cli(['run', '--target-file', join(dir, 'syntax.yaml')]);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/syntax\.yaml:[34]:\d+: YAML syntax error/);
+    writeFileSync(join(dir, 'keys.yaml'), 'name: x\nversion: "1"\nunknown_key: 1\n');
+    const keys = cli(['run', '--target-file', join(dir, 'keys.yaml')]);
+    expect(keys.code).toBe(2);
+    expect(keys.stderr).toMatch(/keys\.yaml:3:1: \(top level\): unknown key "unknown_key"/);
+    expect(keys.stderr).toMatch(/keys\.yaml:1:1: \(top level\): missing required key/);
+    expect(keys.stderr).not.toContain('internal error');
+  });
+
   it('exits 3 for a refused URL, naming the URL and the cause', () => {
     const r = cli(['run', '--target', 'url', '--homeserver', 'http://127.0.0.1:9']);
     expect(r.code).toBe(3);

@@ -148,6 +148,21 @@ export function parseYamlText(text: string, display: string, limits: Partial<Yam
   return { file: display, display, doc, data, lineCounter, posAt, at };
 }
 
+/** The path of an ajv instancePath (a JSON pointer), for `at`. */
+export function pointerToPath(pointer: string): YamlPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** A path as a person writes it: `steps[2].receipt`. */
+export function describePath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '') || '(top level)';
+}
+
 /** readTextFile + parseYamlText. `what` names the file's role in messages ("users file"). */
 export function readYamlFile(file: string, limits: Partial<YamlLimits> = {}, what = 'YAML file'): ParsedYaml {
   const text = readTextFile(file, limits.maxBytes ?? DEFAULT_YAML_LIMITS.maxBytes, what);

@@ -7,7 +7,8 @@ import { makeAjv, formatValidator, projectRoot } from './schema.ts';
 import { versionKey } from './spec-version.ts';
 import { ScenarioDocument } from './document.ts';
 import { checkNames } from './names.ts';
-import { parseYamlFile, ScenarioError, type JsonPath, type ParsedYaml } from './yaml.ts';
+import { parseYamlFile, ScenarioError, type ParsedYaml } from './yaml.ts';
+import { describePath, pointerToPath } from '../safety/yaml.ts';
 import type { Capability, Scenario } from './types.ts';
 import type { RuleInfo } from '../model.ts';
 import { levelOfWord } from '../verdict.ts';
@@ -18,15 +19,6 @@ export { ScenarioError } from './yaml.ts';
 
 export const defaultSpecsDir = join(projectRoot, 'specs');
 const MAX_PROBLEMS_PER_FILE = 5;
-
-function pointerToPath(pointer: string): (string | number)[] {
-  if (!pointer) return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function describePath(path: JsonPath): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '') || '(top level)';
-}
 
 /** Turns ajv's errors into a few messages a person can act on. */
 export function explain(errors: ErrorObject[], parsed: ParsedYaml): string[] {

@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { TargetFileSchema, type TargetFile } from './schema.ts';
-import { parsePositioned, pointerToPath, describePath, TargetFileError, type PositionedYaml } from './yaml-position.ts';
+import { readYamlFile, pointerToPath, describePath, type ParsedYaml } from '../../safety/yaml.ts';
+import { InputError } from '../../safety/input-error.ts';
 import { PLACEHOLDER, placeholderNames } from './render.ts';
 
-export { TargetFileError } from './yaml-position.ts';
+/** A target file that cannot be used: an InputError, so the CLI exits 2 and prints every problem. */
+export { InputError as TargetFileError } from '../../safety/input-error.ts';
 
 export interface TargetSpec extends TargetFile {
   /** Absolute path of the target file; templates are relative to its folder. */
@@ -18,7 +20,7 @@ export interface TargetSpec extends TargetFile {
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile<TargetFile>(TargetFileSchema);
 
-function explain(errors: ErrorObject[], y: PositionedYaml): string[] {
+function explain(errors: ErrorObject[], y: ParsedYaml): string[] {
   const out = new Set<string>();
   for (const e of errors) {
     const path = pointerToPath(e.instancePath);
@@ -68,7 +70,7 @@ function* strings(value: unknown, path: (string | number)[] = []): Generator<[st
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
 }
 
-function semanticProblems(spec: TargetFile, y: PositionedYaml, file: string): string[] {
+function semanticProblems(spec: TargetFile, y: ParsedYaml, file: string): string[] {
   const problems: string[] = [];
   const reg = spec.registration;
   if (reg.mode === 'shared-secret' && !reg.secret) problems.push(`${y.at(['registration'])}: registration: mode shared-secret needs "secret" (usually "{{secret.NAME}}")`);
@@ -94,13 +96,13 @@ function semanticProblems(spec: TargetFile, y: PositionedYaml, file: string): st
   return problems;
 }
 
-/** Reads and checks a target file; throws TargetFileError listing every problem found. */
+/** Reads and checks a target file; throws InputError listing every problem found. */
 export function loadTargetFile(path: string): TargetSpec {
   const file = resolve(path);
-  const y = parsePositioned(file);
-  if (!validate(y.data)) throw new TargetFileError(explain(validate.errors ?? [], y));
+  const y = readYamlFile(file, {}, 'target file');
+  if (!validate(y.data)) throw new InputError(explain(validate.errors ?? [], y));
   const spec = y.data as TargetFile;
   const problems = semanticProblems(spec, y, file);
-  if (problems.length) throw new TargetFileError(problems);
+  if (problems.length) throw new InputError(problems);
   return { ...spec, file };
 }

@@ -2,7 +2,7 @@
 // never an empty string, so a typo in a template cannot silently produce a broken config.
 import { readFileSync } from 'node:fs';
 import type { TargetFile } from './schema.ts';
-import { displayPath } from './yaml-position.ts';
+import { displayPath } from '../../safety/yaml.ts';
 
 export const PLACEHOLDER = /\{\{\s*([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)\s*\}\}/g;
 
