@@ -16,19 +16,25 @@ export interface ReceiptEntry {
   source: number;
 }
 
-/** Receipts of one room in one /sync response. */
-export function syncReceipts(sync: unknown, roomId: string): ReceiptEntry[] {
+/**
+ * The receipts of one client-format m.receipt event ({eventId: {type: {userId: data}}}), as /sync,
+ * the sliding sync extension and application-service transactions all carry it.
+ */
+export function eventReceipts(ev: JsonObject, roomId: string, source = 0): ReceiptEntry[] {
   const out: ReceiptEntry[] = [];
-  receiptEvents(sync, roomId).forEach((ev, source) => {
-    for (const [eventId, byType] of Object.entries(asObject(ev.content) ?? {})) {
-      for (const [type, byUser] of Object.entries(asObject(byType) ?? {})) {
-        for (const [userId, value] of Object.entries(asObject(byUser) ?? {})) {
-          out.push({ roomId, eventIds: [eventId], type, userId, data: asObject(value) ?? { value }, source });
-        }
+  for (const [eventId, byType] of Object.entries(asObject(ev.content) ?? {})) {
+    for (const [type, byUser] of Object.entries(asObject(byType) ?? {})) {
+      for (const [userId, value] of Object.entries(asObject(byUser) ?? {})) {
+        out.push({ roomId, eventIds: [eventId], type, userId, data: asObject(value) ?? { value }, source });
       }
     }
-  });
+  }
   return out;
+}
+
+/** Receipts of one room in one /sync response. */
+export function syncReceipts(sync: unknown, roomId: string): ReceiptEntry[] {
+  return receiptEvents(sync, roomId).flatMap((ev, source) => eventReceipts(ev, roomId, source));
 }
 
 /** Receipts of every room in one EDU; an EDU of another type has none. */

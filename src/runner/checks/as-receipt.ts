@@ -1,8 +1,8 @@
 import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
-import { describeWant, matches, summary, tsProblem, type ReceiptEntry } from '../receipts.ts';
-import { asObject } from '../json.ts';
+import { describeWant, eventReceipts, matches, summary, tsProblem, type ReceiptEntry } from '../receipts.ts';
 import { ReceiptType, TsWant } from './common.ts';
+import { awaited, pendingNote } from './receipt-eval.ts';
 import type { AsTxn } from '../streams/items.ts';
 
 /** The room of an m.receipt pushed without a room_id (it was routed to the scenario by its event IDs). */
@@ -10,19 +10,10 @@ export const NO_ROOM_ID = '(no room_id)';
 
 /** Every receipt of the transaction's m.receipt items, each under the item's top-level room_id. */
 export function asReceipts(txn: AsTxn): ReceiptEntry[] {
-  const out: ReceiptEntry[] = [];
-  txn.ephemeral.forEach((item, source) => {
-    if (item.type !== 'm.receipt') return;
-    const roomId = typeof item.room_id === 'string' ? item.room_id : NO_ROOM_ID;
-    for (const [eventId, byType] of Object.entries(asObject(item.content) ?? {})) {
-      for (const [type, byUser] of Object.entries(asObject(byType) ?? {})) {
-        for (const [userId, value] of Object.entries(asObject(byUser) ?? {})) {
-          out.push({ roomId, eventIds: [eventId], type, userId, data: asObject(value) ?? { value }, source });
-        }
-      }
-    }
+  return txn.ephemeral.flatMap((item, source) => {
+    if (item.type !== 'm.receipt') return [];
+    return eventReceipts(item, typeof item.room_id === 'string' ? item.room_id : NO_ROOM_ID, source);
   });
-  return out;
 }
 
 export const asReceipt = defineCheck({
@@ -37,16 +28,14 @@ export const asReceipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, txn, r) {
-    const want = { roomId: r.room(args.room), userId: r.user(args.user), eventId: r.event(args.event), type: args.type ?? 'm.read', thread: r.thread(args.thread) };
+    const want = { roomId: r.room(args.room), ...awaited(args, r) };
     const entries = asReceipts(txn);
     const hit = entries.find((e) => matches(e, want));
     if (!hit) {
       // The receipt itself, filed under another room_id or none: the format is broken, not late.
       const misfiled = entries.find((e) => matches(e, { ...want, roomId: undefined }));
       if (misfiled) return { state: 'mismatch', message: `${describeWant(want)} arrived with room_id ${misfiled.roomId}`, expected: { room_id: want.roomId }, actual: summary(misfiled) };
-      const same = entries.filter((e) => matches(e, { ...want, thread: undefined }));
-      const other = same.length ? `; seen with data ${JSON.stringify(same.map((e) => e.data))}` : entries.length ? `; ${entries.length} other receipt(s) in it` : '';
-      return { state: 'pending', note: `no ${describeWant(want)}${other}` };
+      return { state: 'pending', note: pendingNote(entries, want) };
     }
     const problem = tsProblem(hit.data.ts, args.ts, r.nowMs());
     if (!problem) return { state: 'match' };

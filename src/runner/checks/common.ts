@@ -1,5 +1,6 @@
 // Argument pieces shared by several check kinds.
 import Type from 'typebox';
+import { Name } from '../kinds.ts';
 
 export const ReceiptType = Type.String({ minLength: 1, description: 'The receipt type key; m.read when omitted.' });
 
@@ -10,4 +11,10 @@ export const TsWant = Type.Union(
     Type.Object({ not: Type.Integer() }, { additionalProperties: false, description: 'An integer other than this one (the value a client sent).' }),
   ],
   { description: 'What ts must be.' },
+);
+
+/** The receipts a window must carry, exactly (only_receipts, only_sliding_receipts). */
+export const ListedReceipts = Type.Array(
+  Type.Object({ user: Name.actor(), event: Name.event(), type: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+  { minItems: 1 },
 );

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, eduReceipts, matches, summary, tsProblem } from '../receipts.ts';
 import { ReceiptType, TsWant } from './common.ts';
+import { awaited, pendingNote } from './receipt-eval.ts';
 import type { EduTxn } from '../streams/items.ts';
 
 export function txnReceipts(txn: EduTxn) {
@@ -19,7 +20,7 @@ export const eduReceipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, txn, r) {
-    const want = { roomId: r.room(args.room), userId: r.user(args.user), eventId: r.event(args.event), type: args.type ?? 'm.read', thread: r.thread(args.thread) };
+    const want = { roomId: r.room(args.room), ...awaited(args, r) };
     const entries = txnReceipts(txn);
     const hit = entries.find((e) => matches(e, want));
     if (!hit) {
@@ -30,8 +31,7 @@ export const eduReceipt = defineCheck({
       if (same.length && want.thread !== undefined) {
         return { state: 'mismatch', message: `the ${want.type} receipt by ${want.userId} on ${want.eventId} arrived with thread ${JSON.stringify(same[0]!.data.thread_id ?? '(none)')}, not ${want.thread === null ? '(none)' : want.thread}`, expected: { thread_id: want.thread ?? '(absent)' }, actual: summary(same[0]!) };
       }
-      const other = same.length ? `; seen with data ${JSON.stringify(same.map((e) => e.data))}` : entries.length ? `; ${entries.length} other receipt(s) in it` : '';
-      return { state: 'pending', note: `no ${describeWant(want)}${other}` };
+      return { state: 'pending', note: pendingNote(entries, want) };
     }
     const problem = tsProblem(hit.data.ts, args.ts, r.nowMs());
     if (!problem) return { state: 'match' };

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, summary } from '../receipts.ts';
 import { ReceiptType } from './common.ts';
+import { forbidden } from './receipt-eval.ts';
 import { NO_ROOM_ID, asReceipts } from './as-receipt.ts';
 
 export const noAsReceipt = defineCheck({
@@ -14,13 +15,7 @@ export const noAsReceipt = defineCheck({
     { additionalProperties: false, minProperties: 1 },
   ),
   eval(args, txn, r) {
-    const want = {
-      roomId: args.room === undefined ? undefined : r.roomRef(args.room),
-      userId: args.user === undefined ? undefined : r.user(args.user),
-      eventId: args.event === undefined ? undefined : r.event(args.event),
-      type: args.type,
-      thread: r.thread(args.thread),
-    };
+    const want = { roomId: args.room === undefined ? undefined : r.roomRef(args.room), ...forbidden(args, r) };
     const found = asReceipts(txn).filter((e) => matches(e, e.roomId === NO_ROOM_ID ? { ...want, roomId: undefined } : want));
     if (!found.length) return { state: 'match' };
     return { state: 'mismatch', message: `the application service was sent a ${describeWant(want)}, and must not be`, expected: 'no such receipt in any transaction', actual: found.map(summary) };

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, summary } from '../receipts.ts';
 import { ReceiptType } from './common.ts';
+import { forbidden } from './receipt-eval.ts';
 import { txnReceipts } from './edu-receipt.ts';
 
 export const noEduReceipt = defineCheck({
@@ -14,13 +15,7 @@ export const noEduReceipt = defineCheck({
     { additionalProperties: false, minProperties: 1 },
   ),
   eval(args, txn, r) {
-    const want = {
-      roomId: args.room === undefined ? undefined : r.roomRef(args.room),
-      userId: args.user === undefined ? undefined : r.user(args.user),
-      eventId: args.event === undefined ? undefined : r.event(args.event),
-      type: args.type,
-      thread: r.thread(args.thread),
-    };
+    const want = { roomId: args.room === undefined ? undefined : r.roomRef(args.room), ...forbidden(args, r) };
     const found = txnReceipts(txn).filter((e) => matches(e, want));
     if (!found.length) return { state: 'match' };
     return { state: 'mismatch', message: `the target sent an EDU with a ${describeWant(want)}, and must not`, expected: 'no such receipt in any EDU', actual: found.map(summary) };

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, summary, syncReceipts } from '../receipts.ts';
 import { ReceiptType } from './common.ts';
+import { forbidden } from './receipt-eval.ts';
 
 export const noReceipt = defineCheck({
   kind: 'no_receipt',
@@ -13,7 +14,7 @@ export const noReceipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, sync, r) {
-    const want = { userId: r.user(args.user), eventId: args.event === undefined ? undefined : r.event(args.event), type: args.type, thread: r.thread(args.thread) };
+    const want = forbidden(args, r);
     const found = syncReceipts(sync, r.room(args.room)).filter((e) => matches(e, want));
     if (!found.length) return { state: 'match' };
     return { state: 'mismatch', message: `${describeWant(want)} appeared, and must not`, expected: 'no such receipt', actual: found.map(summary) };

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, summary } from '../receipts.ts';
 import { ReceiptType } from './common.ts';
+import { forbidden } from './receipt-eval.ts';
 import { slidingReceipts } from './sliding-view.ts';
 
 export const noSlidingReceipt = defineCheck({
@@ -14,7 +15,7 @@ export const noSlidingReceipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, item, r) {
-    const want = { userId: r.user(args.user), eventId: args.event === undefined ? undefined : r.event(args.event), type: args.type, thread: r.thread(args.thread) };
+    const want = forbidden(args, r);
     const found = slidingReceipts(item, r.room(args.room)).filter((e) => matches(e, want));
     if (!found.length) return { state: 'match' };
     return { state: 'mismatch', message: `${describeWant(want)} appeared in the receipts extension, and must not`, expected: 'no such receipt', actual: found.map(summary) };

@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, syncReceipts, tsProblem } from '../receipts.ts';
+import { awaited, pendingNote } from './receipt-eval.ts';
 import { ReceiptType, TsWant } from './common.ts';
 
 export const receipt = defineCheck({
@@ -23,14 +24,10 @@ export const receipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, sync, r) {
-    const want = { eventId: r.event(args.event), type: args.type ?? 'm.read', userId: r.user(args.user), thread: r.thread(args.thread) };
+    const want = awaited(args, r);
     const entries = syncReceipts(sync, r.room(args.room));
     const hit = entries.find((e) => matches(e, want));
-    if (!hit) {
-      const sameSlot = entries.filter((e) => matches(e, { ...want, thread: undefined }));
-      const other = sameSlot.length ? `; seen with ${JSON.stringify(sameSlot.map((e) => e.data))}` : entries.length ? `; saw ${entries.length} other receipt(s)` : '';
-      return { state: 'pending', note: `no ${describeWant(want)}${other}` };
-    }
+    if (!hit) return { state: 'pending', note: pendingNote(entries, want) };
     const problems = [tsProblem(hit.data.ts, args.ts, r.nowMs())].filter((p): p is string => p !== undefined);
     if (args.exact) {
       const extra = Object.keys(hit.data).filter((k) => k !== 'ts' && k !== 'thread_id');

@@ -3,6 +3,7 @@ import { CheckCommon, Name, ThreadOrNone, defineCheck } from '../kinds.ts';
 import { describeWant, matches, tsProblem } from '../receipts.ts';
 import { ReceiptType, TsWant } from './common.ts';
 import { slidingReceipts } from './sliding-view.ts';
+import { awaited, pendingNote } from './receipt-eval.ts';
 
 export const slidingReceipt = defineCheck({
   kind: 'sliding_receipt',
@@ -23,14 +24,10 @@ export const slidingReceipt = defineCheck({
     { additionalProperties: false },
   ),
   eval(args, item, r) {
-    const want = { eventId: r.event(args.event), type: args.type ?? 'm.read', userId: r.user(args.user), thread: r.thread(args.thread) };
+    const want = awaited(args, r);
     const entries = slidingReceipts(item, r.room(args.room));
     const hit = entries.find((e) => matches(e, want));
-    if (!hit) {
-      const sameSlot = entries.filter((e) => matches(e, { ...want, thread: undefined }));
-      const other = sameSlot.length ? `; seen with ${JSON.stringify(sameSlot.map((e) => e.data))}` : entries.length ? `; saw ${entries.length} other receipt(s)` : '';
-      return { state: 'pending', note: `no ${describeWant(want)} in the receipts extension${other}` };
-    }
+    if (!hit) return { state: 'pending', note: pendingNote(entries, want, ' in the receipts extension') };
     const problem = tsProblem(hit.data.ts, args.ts, r.nowMs());
     if (!problem) return { state: 'match' };
     return { state: 'mismatch', message: `${describeWant(want)}: ${problem}`, expected: { ts: args.ts }, actual: hit.data };

@@ -3,7 +3,7 @@
 // extensions.receipts.rooms[roomId], with no room_id; a receipt-only change does not add the room
 // to `rooms`, so receipts are read from the extension alone.
 import { asArray, asObject, dig, type JsonObject } from '../json.ts';
-import type { ReceiptEntry } from '../receipts.ts';
+import { eventReceipts, type ReceiptEntry } from '../receipts.ts';
 
 /** The extension's value for the room: the m.receipt event, or undefined. */
 export function slidingReceiptEvent(item: unknown, roomId: string): JsonObject | undefined {
@@ -13,16 +13,7 @@ export function slidingReceiptEvent(item: unknown, roomId: string): JsonObject |
 /** Every receipt the extension carries for the room, flattened like /sync's. */
 export function slidingReceipts(item: unknown, roomId: string): ReceiptEntry[] {
   const ev = slidingReceiptEvent(item, roomId);
-  if (ev?.type !== 'm.receipt') return [];
-  const out: ReceiptEntry[] = [];
-  for (const [eventId, byType] of Object.entries(asObject(ev.content) ?? {})) {
-    for (const [type, byUser] of Object.entries(asObject(byType) ?? {})) {
-      for (const [userId, value] of Object.entries(asObject(byUser) ?? {})) {
-        out.push({ roomId, eventIds: [eventId], type, userId, data: asObject(value) ?? { value }, source: 0 });
-      }
-    }
-  }
-  return out;
+  return ev?.type === 'm.receipt' ? eventReceipts(ev, roomId) : [];
 }
 
 /** Event IDs of the room's timeline in this response (rooms[roomId].timeline is a plain array). */
