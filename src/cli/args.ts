@@ -163,6 +163,18 @@ function byteSize(v: string | undefined): number {
   return n;
 }
 
+/** The options `run` and `load` share: which server, how to get accounts on it, where reports go. */
+export const SHARED_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  target: { type: 'string' },
+  homeserver: { type: 'string' },
+  'shared-secret': { type: 'string' },
+  'users-file': { type: 'string' },
+  'synapse-version': { type: 'string' },
+  'dendrite-version': { type: 'string' },
+  'report-dir': { type: 'string' },
+} as const;
+
 export function parseCli(argv: string[]): CliOptions {
   let parsed;
   try {
@@ -171,15 +183,9 @@ export function parseCli(argv: string[]): CliOptions {
       allowPositionals: true,
       strict: true,
       options: {
-        help: { type: 'boolean', short: 'h' },
-        target: { type: 'string' },
+        ...SHARED_OPTIONS,
         'target-file': { type: 'string', multiple: true },
         'room-version': { type: 'string' },
-        homeserver: { type: 'string' },
-        'shared-secret': { type: 'string' },
-        'users-file': { type: 'string' },
-        'synapse-version': { type: 'string' },
-        'dendrite-version': { type: 'string' },
         image: { type: 'string' },
         'container-network': { type: 'string' },
         'path-version': { type: 'string' },
@@ -191,7 +197,6 @@ export function parseCli(argv: string[]): CliOptions {
         rule: { type: 'string', multiple: true },
         tag: { type: 'string', multiple: true },
         spec: { type: 'string' },
-        'report-dir': { type: 'string' },
         deviations: { type: 'string', multiple: true },
         'no-deviations': { type: 'boolean' },
         concurrency: { type: 'string' },

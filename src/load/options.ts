@@ -1,7 +1,7 @@
 // Options of `receipts-conformance load`. Every knob has a hard cap: the command sends real
 // traffic, and must stay bounded in count and time whatever it is given.
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/args.ts';
+import { SHARED_OPTIONS, UsageError } from '../cli/args.ts';
 import { planWorkload } from './plan.ts';
 
 export { UsageError };
@@ -73,14 +73,8 @@ export const LOAD_LIMITS = {
   setupEvents: 5_000,
 } as const;
 
-export interface LoadOptions {
-  help: boolean;
-  targets: LoadTargetKind[];
-  homeserver?: string;
-  sharedSecret?: string;
-  usersFile?: string;
-  synapseVersion?: string;
-  dendriteVersion?: string;
+/** The shape of a load run, as the report records it (LoadConfig adds what the plan derived). */
+export interface Workload {
   users: number;
   rooms: number;
   rate: number;
@@ -95,6 +89,16 @@ export interface LoadOptions {
   maxInFlight: number;
   drainTimeoutS: number;
   deadlineS: number;
+}
+
+export interface LoadOptions extends Workload {
+  help: boolean;
+  targets: LoadTargetKind[];
+  homeserver?: string;
+  sharedSecret?: string;
+  usersFile?: string;
+  synapseVersion?: string;
+  dendriteVersion?: string;
   reportDir: string;
 }
 
@@ -125,13 +129,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
       allowPositionals: true,
       strict: true,
       options: {
-        help: { type: 'boolean', short: 'h' },
-        target: { type: 'string' },
-        homeserver: { type: 'string' },
-        'shared-secret': { type: 'string' },
-        'users-file': { type: 'string' },
-        'synapse-version': { type: 'string' },
-        'dendrite-version': { type: 'string' },
+        ...SHARED_OPTIONS,
         users: { type: 'string' },
         rooms: { type: 'string' },
         rate: { type: 'string' },
@@ -146,7 +144,6 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
         'max-in-flight': { type: 'string' },
         'drain-timeout': { type: 'string' },
         deadline: { type: 'string' },
-        'report-dir': { type: 'string' },
       },
     });
   } catch (err) {

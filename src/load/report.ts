@@ -1,6 +1,7 @@
 // The load report's data model; fixtures/schemas/load-report.schema.json describes its JSON.
 import type { CpuReport } from '../bench/cpu.ts';
 import type { InvariantResult } from './invariants.ts';
+import type { Workload } from './options.ts';
 import type { LatencySummary, TimeBucket } from './stats.ts';
 
 export const METRICS = {
@@ -64,21 +65,7 @@ export interface LoadTargetReport {
   invariants: InvariantResult[];
 }
 
-export interface LoadConfig {
-  users: number;
-  rooms: number;
-  rate: number;
-  durationS: number;
-  remoteUsers: number;
-  observers: number;
-  privateShare: number;
-  threadedShare: number;
-  seed: number;
-  threadCollisions: boolean;
-  maxRequests: number;
-  maxInFlight: number;
-  drainTimeoutS: number;
-  deadlineS: number;
+export interface LoadConfig extends Workload {
   plannedReceipts: number;
   eventsPerRoom: number;
   /** null: the server's default room version. */
