@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { loadUsersFile } from '../../src/safety/users-file.ts';
 import { loadDeviations } from '../../src/runner/deviations.ts';
 import { prepareReportDir } from '../../src/safety/report-dir.ts';
-import { InputError } from '../../src/safety/input-error.ts';
 import { redact, clearSecrets } from '../../src/safety/redaction.ts';
 import { projectRoot } from '../../src/scenario/schema.ts';
 import { ALIAS_BOMB_LIST } from './samples.ts';
+import { problemsOf } from './problems.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -24,16 +24,6 @@ function file(name: string, text: string | Buffer): string {
   const f = join(dir, name);
   writeFileSync(f, text);
   return f;
-}
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).problems;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('users file', () => {

@@ -4,24 +4,14 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { readYamlFile, parseYamlText } from '../../src/safety/yaml.ts';
-import { InputError, capProblems } from '../../src/safety/input-error.ts';
+import { capProblems } from '../../src/safety/input-error.ts';
 import { ALIAS_BOMB, ALIAS_BOMB_LIST } from './samples.ts';
+import { problemsOf } from './problems.ts';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rc-yaml-'));
 });
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).problems;
-  }
-  throw new Error('expected an InputError');
-}
-
 
 describe('safe YAML', () => {
   it('refuses an alias bomb with one positioned line, quickly', () => {
