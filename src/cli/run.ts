@@ -258,14 +258,14 @@ export async function cmdRun(opts: CliOptions, io: Io): Promise<number> {
   io.out(`reports: ${files.join(', ')}`);
   // A plain closing line CI systems can read: scenarios matching their expectation pass; tentative
   // ones are counted apart, as they never change the exit code.
-  const all = reports.flatMap((r) => r.scenarios.map((s) => ({ s, withDev: r.deviationsFile !== undefined })));
+  const all = reports.flatMap((r) => r.scenarios.map((s) => ({ s, target: r.id, withDev: r.deviationsFile !== undefined })));
   const skipped = all.filter(({ s }) => s.status === 'skip').length;
   const tentative = all.filter(({ s }) => s.status !== 'skip' && s.tentative).length;
   const failing = all.filter(({ s, withDev }) => s.status !== 'skip' && !s.tentative && (withDev ? s.unexpected : s.status === 'fail' || s.status === 'error'));
   const failed = failing.length;
   // Named again at the very end, where a CI log's tail is read, each with its cause.
-  for (const r of reports) for (const s of r.scenarios) {
-    if (failing.some((f) => f.s === s)) io.out(`failed: ${r.id} ${s.id}: ${s.status}${s.unexpected ? ` (expected ${expectedStatus(s)})` : ''}${s.message ? `: ${s.message.split('\n')[0]!.slice(0, 300)}` : ''}`);
+  for (const { s, target } of failing) {
+    io.out(`failed: ${target} ${s.id}: ${s.status}${s.unexpected ? ` (expected ${expectedStatus(s)})` : ''}${s.message ? `: ${s.message.split('\n')[0]!.slice(0, 300)}` : ''}`);
   }
   io.out(`conformance: ${all.length - skipped - tentative - failed} passed, ${failed} failed, ${skipped} skipped${tentative ? `, ${tentative} tentative (reported apart)` : ''}`);
   if (vitestErrors.length && code === EXIT.OK) return EXIT.NONCONFORMANT;
